@@ -1,0 +1,89 @@
+package state
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Status values, as the OCI runtime spec defines them.
+const (
+	Creating = "creating"
+	Created  = "created"
+	Running  = "running"
+	Stopped  = "stopped"
+)
+
+// Record is what state.json holds: the OCI state of the container plus
+// what the runtime needs to find and clean up after it.
+type Record struct {
+	OCIVersion  string            `json:"ociVersion"`
+	ID          string            `json:"id"`
+	Pid         int               `json:"pid,omitempty"`
+	Bundle      string            `json:"bundle"`
+	Rootfs      string            `json:"rootfs"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+	Created     time.Time         `json:"created"`
+
+	// InitStartTime is field 22 of /proc/PID/stat of the init, so a pid
+	// reused by an unrelated process is not mistaken for the container.
+	InitStartTime uint64 `json:"initStartTime,omitempty"`
+	// Started is set once the user program has been exec'd.
+	Started bool `json:"started,omitempty"`
+	// Cgroup is the cgroups package's saved manager state.
+	Cgroup json.RawMessage `json:"cgroup,omitempty"`
+	// Owner is the euid that created the container.
+	Owner int `json:"owner"`
+	// Rootless is set when the container runs in a user namespace made by
+	// an unprivileged user.
+	Rootless bool `json:"rootless,omitempty"`
+}
+
+// Status derives the container's status from the record and the live
+// process table.
+func (r *Record) Status() string {
+	if r.Pid == 0 {
+		return Creating
+	}
+	if !Alive(r.Pid, r.InitStartTime) {
+		return Stopped
+	}
+	if r.Started {
+		return Running
+	}
+	return Created
+}
+
+// View is the state printed by the tools: the OCI state (ociVersion, id,
+// status, pid, bundle, annotations) plus created and rootfs.
+type View struct {
+	OCIVersion  string            `json:"ociVersion"`
+	ID          string            `json:"id"`
+	Status      string            `json:"status"`
+	Pid         int               `json:"pid,omitempty"`
+	Bundle      string            `json:"bundle"`
+	Rootfs      string            `json:"rootfs,omitempty"`
+	Created     *time.Time        `json:"created,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// View returns the printable state. A stopped container shows no pid,
+// as runc does: the number may already belong to another process.
+func (r *Record) View() View {
+	v := View{
+		OCIVersion:  r.OCIVersion,
+		ID:          r.ID,
+		Status:      r.Status(),
+		Pid:         r.Pid,
+		Bundle:      r.Bundle,
+		Rootfs:      r.Rootfs,
+		Annotations: r.Annotations,
+	}
+	if !r.Created.IsZero() {
+		c := r.Created
+		v.Created = &c
+	}
+	if v.Status == Stopped {
+		v.Pid = 0
+	}
+	return v
+}

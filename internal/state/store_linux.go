@@ -1,0 +1,193 @@
+package state
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ocikit/ocikit/internal/fsutil"
+)
+
+// ErrNotExist and ErrExist are returned (wrapped) for a missing container
+// and for a create of an ID that is taken.
+var (
+	ErrNotExist = errors.New("container does not exist")
+	ErrExist    = errors.New("container already exists")
+)
+
+const stateFile = "state.json"
+
+// Store is a state root directory.
+type Store struct {
+	Root string
+}
+
+// Container is one container's folder, held under an exclusive flock
+// until Close.
+type Container struct {
+	ID  string
+	Dir string
+	dir *os.File
+}
+
+// Create makes the folder of a new container and locks it. The folder's
+// mkdir is the point where two creates of one ID are decided.
+func (s *Store) Create(id string) (*Container, error) {
+	if err := ValidateID(id); err != nil {
+		return nil, err
+	}
+	// 0711 lets other users reach a folder they know the name of (the
+	// rootless case shares nothing, but a tool run by root for a user's
+	// container must traverse it); the container folders are 0700.
+	if err := os.MkdirAll(s.Root, 0o711); err != nil {
+		return nil, fmt.Errorf("create state directory %q: %w", s.Root, err)
+	}
+	dir := filepath.Join(s.Root, id)
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("%w: %q", ErrExist, dir)
+		}
+		return nil, fmt.Errorf("create state folder %q: %w", dir, err)
+	}
+	c, err := s.open(id, dir)
+	if err != nil {
+		os.Remove(dir)
+		return nil, err
+	}
+	return c, nil
+}
+
+// Get opens and locks the folder of an existing container. It waits for a
+// concurrent operation on the same container to finish.
+func (s *Store) Get(id string) (*Container, error) {
+	if err := ValidateID(id); err != nil {
+		return nil, err
+	}
+	return s.open(id, filepath.Join(s.Root, id))
+}
+
+func (s *Store) open(id, dir string) (*Container, error) {
+	f, err := os.OpenFile(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%w: %q", ErrNotExist, dir)
+		}
+		return nil, fmt.Errorf("open state folder %q: %w", dir, err)
+	}
+	for {
+		err = unix.Flock(int(f.Fd()), unix.LOCK_EX)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock state folder %q: %w", dir, err)
+	}
+	// The holder before us may have deleted the container: a removed
+	// directory has no links left.
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil || st.Nlink == 0 {
+		f.Close()
+		return nil, fmt.Errorf("%w: %q", ErrNotExist, dir)
+	}
+	return &Container{ID: id, Dir: dir, dir: f}, nil
+}
+
+// Close releases the lock.
+func (c *Container) Close() error {
+	if c.dir == nil {
+		return nil
+	}
+	err := c.dir.Close()
+	c.dir = nil
+	return err
+}
+
+// Save writes the record atomically.
+func (c *Container) Save(r *Record) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("encode state of %q: %w", c.ID, err)
+	}
+	return fsutil.WriteFileAtomic(filepath.Join(c.Dir, stateFile), b, 0o600, false)
+}
+
+// Load reads the record; a container still being created has none.
+func (c *Container) Load() (*Record, error) {
+	return readRecord(c.Dir, c.ID)
+}
+
+// Remove deletes the folder. The lock is held until Close, so a waiter
+// sees the folder gone (Nlink 0) once it gets the lock.
+func (c *Container) Remove() error {
+	if err := os.RemoveAll(c.Dir); err != nil {
+		return fmt.Errorf("remove state folder %q: %w", c.Dir, err)
+	}
+	return nil
+}
+
+// Path returns the path of a file in the container's folder.
+func (c *Container) Path(name string) string { return filepath.Join(c.Dir, name) }
+
+// Read returns a container's record without taking its lock (state.json
+// is replaced atomically). A container still being created gets a record
+// with only its ID, whose status is "creating".
+func (s *Store) Read(id string) (*Record, error) {
+	if err := ValidateID(id); err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(s.Root, id)
+	if _, err := os.Lstat(dir); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%w: %q", ErrNotExist, dir)
+		}
+		return nil, fmt.Errorf("read state folder %q: %w", dir, err)
+	}
+	return readRecord(dir, id)
+}
+
+func readRecord(dir, id string) (*Record, error) {
+	p := filepath.Join(dir, stateFile)
+	b, err := os.ReadFile(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &Record{ID: id}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read state %q: %w", p, err)
+	}
+	var r Record
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("decode state %q: %w", p, err)
+	}
+	if r.ID != id {
+		return nil, fmt.Errorf("state %q names container %q", p, r.ID)
+	}
+	return &r, nil
+}
+
+// List returns the IDs of every container in the store, sorted. A missing
+// root is an empty store.
+func (s *Store) List() ([]string, error) {
+	ents, err := os.ReadDir(s.Root)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list state directory %q: %w", s.Root, err)
+	}
+	var ids []string
+	for _, e := range ents {
+		if e.IsDir() && ValidateID(e.Name()) == nil {
+			ids = append(ids, e.Name())
+		}
+	}
+	sort.Strings(ids)
+	return ids, nil
+}
