@@ -1,20 +1,66 @@
 package spec
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"os"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// Load reads and validates the config.json at path.
-func Load(path string) (*specs.Spec, error) { return nil, errors.New("spec: not implemented") }
+// Load reads and validates the config.json at path. Every error names the
+// path.
+func Load(path string) (*specs.Spec, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config %q: %w", path, err)
+	}
+	s, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("config %q: %w", path, err)
+	}
+	return s, nil
+}
 
-// Parse decodes and validates a config.json document.
-func Parse(data []byte) (*specs.Spec, error) { return nil, errors.New("spec: not implemented") }
+// Parse decodes and validates a config.json document. The document must be
+// exactly one JSON object: runc silently accepts `null` (an empty spec) and
+// ignores anything after the first value, which hides truncated or
+// concatenated files. Unknown fields are accepted so that configs written
+// for newer runtimes still load.
+func Parse(data []byte) (*specs.Spec, error) {
+	trimmed := bytes.TrimSpace(data)
+	switch {
+	case len(trimmed) == 0:
+		return nil, errors.New("config is empty")
+	case bytes.Equal(trimmed, []byte("null")):
+		return nil, errors.New("config is null")
+	case trimmed[0] != '{':
+		return nil, errors.New("config is not a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	var s specs.Spec
+	if err := dec.Decode(&s); err != nil {
+		return nil, fmt.Errorf("decode config: %w", err)
+	}
+	// Anything but the end of input after the object is an error, whether
+	// it is a second value or garbage.
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("decode config: trailing data after the config object at offset %d", dec.InputOffset())
+	}
+	if err := Validate(&s); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
 
-// Default returns the default spec, as `runc spec` gives it.
-func Default() *specs.Spec { return &specs.Spec{} }
-
-// ToRootless converts s into a spec an ordinary user with the given uid and
-// gid can run.
-func ToRootless(s *specs.Spec, uid, gid uint32) {}
+// Marshal encodes s as runc does: tab-indented, with a trailing newline.
+func Marshal(s *specs.Spec) ([]byte, error) {
+	b, err := json.MarshalIndent(s, "", "\t")
+	if err != nil {
+		return nil, fmt.Errorf("encode config: %w", err)
+	}
+	return append(b, '\n'), nil
+}
