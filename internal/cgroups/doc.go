@@ -1,6 +1,25 @@
 // Package cgroups places a container's processes in a cgroup of its own and
-// removes it again, on cgroup v1, v2 and hybrid hosts. It discovers the
-// hierarchies from /proc/self/mountinfo and never writes to, moves or
-// removes a cgroup it did not create. Resource limits come later; a
-// default spec's linux.resources is accepted and not applied.
+// removes it again, on cgroup v1, v2 and hybrid hosts.
+//
+// New discovers the mounted hierarchies from /proc/self/mountinfo and works
+// out the container's directory in each from linux.cgroupsPath: an
+// absolute path is taken from the hierarchy's root, a relative or empty one
+// ("ocikit-<id>") from the caller's own cgroup in /proc/self/cgroup.
+// systemd "slice:prefix:name" paths are refused, as are paths that climb
+// out with "..", and cgroups that would hold the runtime itself.
+//
+// Create makes the directories and remembers exactly which ones it made;
+// Destroy removes only those (with any child cgroups the container made in
+// its own cgroup), so a cgroup the user prepared, and every cgroup of the
+// host, is joined at most and never written to beyond cgroup.procs, moved
+// or removed. A rootless runtime that may not create cgroups runs the
+// container without one, after one warning.
+//
+// Apply moves a process in, Pids lists the processes, Signal signals them
+// (freezing the cgroup around a SIGKILL so nothing forks away). State and
+// Load carry a Manager from oci-create to the later tools through the
+// container's state file.
+//
+// Resource limits come later; a spec's linux.resources is accepted and not
+// applied.
 package cgroups

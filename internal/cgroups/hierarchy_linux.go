@@ -3,7 +3,9 @@ package cgroups
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -24,29 +26,45 @@ func (h Hierarchy) Key() string {
 	return strings.Join(h.Controllers, ",")
 }
 
+// has reports whether the v1 hierarchy carries controller c.
+func (h Hierarchy) has(c string) bool { return slices.Contains(h.Controllers, c) }
+
 // Hierarchies lists the cgroup hierarchies mounted in the caller's mount
-// namespace, from /proc/self/mountinfo. A hierarchy mounted twice is
-// listed once (its first mount).
+// namespace, from /proc/self/mountinfo. A hierarchy mounted more than once
+// is listed once.
 func Hierarchies() ([]Hierarchy, error) {
 	f, err := os.Open("/proc/self/mountinfo")
 	if err != nil {
 		return nil, fmt.Errorf("list cgroup hierarchies: %w", err)
 	}
 	defer f.Close()
+	hs, err := parseMountinfo(f)
+	if err != nil {
+		return nil, fmt.Errorf("list cgroup hierarchies: read %q: %w", f.Name(), err)
+	}
+	return hs, nil
+}
+
+// v1 superblock options that are flags, not controller names.
+var v1Flags = map[string]bool{
+	"rw": true, "ro": true, "clone_children": true, "noprefix": true,
+	"xattr": true, "cpuset_v2_mode": true, "favordynmods": true, "none": true,
+}
+
+// parseMountinfo reads the cgroup and cgroup2 mounts of a mountinfo table.
+// When a hierarchy is mounted more than once the mount with the shortest
+// Root wins (the first one on a tie): a bind mount of a sub-cgroup covers
+// only part of the hierarchy, the mount of its root covers all of it.
+func parseMountinfo(r io.Reader) ([]Hierarchy, error) {
 	var hs []Hierarchy
-	seen := map[string]bool{}
-	sc := bufio.NewScanner(f)
+	index := map[string]int{}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
 	for sc.Scan() {
 		// 36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - cgroup cgroup rw,memory
 		fields := strings.Fields(sc.Text())
-		sep := -1
-		for i, f := range fields {
-			if f == "-" {
-				sep = i
-				break
-			}
-		}
-		if sep < 0 || len(fields) < sep+4 {
+		sep := slices.Index(fields, "-")
+		if sep < 6 || len(fields) < sep+4 {
 			continue
 		}
 		fstype, super := fields[sep+1], fields[sep+3]
@@ -57,24 +75,27 @@ func Hierarchies() ([]Hierarchy, error) {
 		case "cgroup":
 			h.Version = 1
 			for _, o := range strings.Split(super, ",") {
-				if o == "rw" || o == "ro" || strings.HasPrefix(o, "release_agent=") || o == "clone_children" || o == "noprefix" || o == "xattr" || o == "cpuset_v2_mode" {
+				if v1Flags[o] || strings.HasPrefix(o, "release_agent=") {
 					continue
 				}
 				h.Controllers = append(h.Controllers, o)
 			}
+			if len(h.Controllers) == 0 {
+				continue
+			}
 		default:
 			continue
 		}
-		if seen[h.Key()] {
+		if i, ok := index[h.Key()]; ok {
+			if len(h.Root) < len(hs[i].Root) {
+				hs[i] = h
+			}
 			continue
 		}
-		seen[h.Key()] = true
+		index[h.Key()] = len(hs)
 		hs = append(hs, h)
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("list cgroup hierarchies: %w", err)
-	}
-	return hs, nil
+	return hs, sc.Err()
 }
 
 // unescape undoes mountinfo's octal escapes (\040 for a space and so on).
