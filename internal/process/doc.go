@@ -1,10 +1,17 @@
 // Package process turns the container's init into the user's process: it
 // applies, on the one OS thread that will call execve, the spec's rlimits,
-// noNewPrivileges, umask, user and groups, capabilities (all five sets)
-// and cwd, closes every file descriptor that must not leak, and execs.
+// oomScoreAdj, umask, noNewPrivileges, user and groups, capabilities (all
+// five sets) and cwd, marks every file descriptor that must not leak
+// close-on-exec, finds the program in the container's PATH, and execs.
+//
+// Setup applies a whole specs.Process in runc's order; the steps it is
+// made of (SetRlimits, SetOOMScoreAdj, SetUmask, SetNoNewPrivileges,
+// DropBounding, SetUser, SetCapabilities, SetCredentials, SetCwd) are
+// exported for a process that joins an existing container.
 //
 // Credentials and capabilities are per thread in Linux; Go's own Setuid
 // changes every thread and is refused in cgo binaries, so this package uses
-// raw per-thread system calls on a thread locked with runtime.LockOSThread.
+// raw per-thread system calls, and its caller must lock the goroutine to
+// its OS thread (runtime.LockOSThread) before Setup and call Exec from it.
 // After execve only that thread survives, with exactly these credentials.
 package process

@@ -1,0 +1,158 @@
+package process
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/ocikit/ocikit/internal/caps"
+)
+
+// CapSets holds the five capability sets as bit masks, bit n standing for
+// capability number n.
+type CapSets struct {
+	Bounding, Effective, Permitted, Inheritable, Ambient uint64
+}
+
+// ParseCapabilities resolves the spec's capability names into masks. A nil
+// c means every set is empty. A name this package does not know is an
+// error; a known capability numbered above last (the running kernel's
+// highest, see LastCap) is left out silently, so a spec written for a newer
+// kernel still runs on an older one.
+func ParseCapabilities(c *specs.LinuxCapabilities, last int) (CapSets, error) {
+	var s CapSets
+	if c == nil {
+		return s, nil
+	}
+	for _, set := range []struct {
+		field string
+		names []string
+		mask  *uint64
+	}{
+		{"bounding", c.Bounding, &s.Bounding},
+		{"effective", c.Effective, &s.Effective},
+		{"permitted", c.Permitted, &s.Permitted},
+		{"inheritable", c.Inheritable, &s.Inheritable},
+		{"ambient", c.Ambient, &s.Ambient},
+	} {
+		for _, name := range set.names {
+			n, err := caps.Parse(name)
+			if err != nil {
+				return CapSets{}, fmt.Errorf("process.capabilities.%s: %w", set.field, err)
+			}
+			if n > last || n > 63 {
+				continue
+			}
+			*set.mask |= 1 << n
+		}
+	}
+	return s, nil
+}
+
+// LastCap returns the highest capability number the running kernel knows:
+// /proc/sys/kernel/cap_last_cap, or, when /proc is not mounted, the first
+// number PR_CAPBSET_READ refuses, less one.
+func LastCap() int {
+	if b, err := os.ReadFile("/proc/sys/kernel/cap_last_cap"); err == nil {
+		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && n >= 0 && n <= 63 {
+			return n
+		}
+	}
+	n := 0
+	for ; n <= 63; n++ {
+		if _, err := unix.PrctlRetInt(unix.PR_CAPBSET_READ, uintptr(n), 0, 0, 0); errors.Is(err, unix.EINVAL) {
+			break
+		}
+	}
+	return n - 1
+}
+
+// DropBounding removes from the calling thread's bounding set every
+// capability not in c.Bounding. It needs CAP_SETPCAP, so it must run
+// before the thread changes to the container's user.
+func DropBounding(c *specs.LinuxCapabilities) error {
+	last := LastCap()
+	s, err := ParseCapabilities(c, last)
+	if err != nil {
+		return err
+	}
+	return dropBounding(s.Bounding, last)
+}
+
+func dropBounding(keep uint64, last int) error {
+	for n := 0; n <= last; n++ {
+		if keep&(1<<n) != 0 {
+			continue
+		}
+		// Skipping capabilities already gone lets a caller without
+		// CAP_SETPCAP (an exec into a container whose bounding set is
+		// already reduced) succeed when there is nothing to drop.
+		in, err := unix.PrctlRetInt(unix.PR_CAPBSET_READ, uintptr(n), 0, 0, 0)
+		if errors.Is(err, unix.EINVAL) {
+			continue // the kernel does not have this capability
+		}
+		if err == nil && in == 0 {
+			continue
+		}
+		if err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(n), 0, 0, 0); err != nil && !errors.Is(err, unix.EINVAL) {
+			return fmt.Errorf("process.capabilities.bounding: drop %s: %w", caps.Name(n), err)
+		}
+	}
+	return nil
+}
+
+// SetCapabilities sets the calling thread's effective, permitted and
+// inheritable sets to exactly c's, then its ambient set. Call it after
+// SetUser (with PR_SET_KEEPCAPS set across the user change, as
+// SetCredentials does) and after DropBounding.
+func SetCapabilities(c *specs.LinuxCapabilities) error {
+	s, err := ParseCapabilities(c, LastCap())
+	if err != nil {
+		return err
+	}
+	return applyCapabilities(s)
+}
+
+func applyCapabilities(s CapSets) error {
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3} // Pid 0: this thread
+	// One capset sets all three. The kernel checks the new sets against
+	// the old permitted set, which PR_SET_KEEPCAPS kept whole across the
+	// change of user: so the spec may ask for inheritable capabilities it
+	// does not permit, as long as the bounding set holds them.
+	data := [2]unix.CapUserData{
+		{Effective: uint32(s.Effective), Permitted: uint32(s.Permitted), Inheritable: uint32(s.Inheritable)},
+		{Effective: uint32(s.Effective >> 32), Permitted: uint32(s.Permitted >> 32), Inheritable: uint32(s.Inheritable >> 32)},
+	}
+	if err := unix.Capset(&hdr, &data[0]); err != nil {
+		return fmt.Errorf("process.capabilities: set effective %#x, permitted %#x, inheritable %#x: %w",
+			s.Effective, s.Permitted, s.Inheritable, err)
+	}
+	return setAmbient(s.Ambient)
+}
+
+// setAmbient empties the ambient set, then raises each capability of
+// want; the kernel refuses any that is not both permitted and inheritable.
+func setAmbient(want uint64) error {
+	if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0); err != nil {
+		// Kernels before 4.3 have no ambient set: nothing to clear,
+		// and an empty set asked for is what there is.
+		if errors.Is(err, unix.EINVAL) && want == 0 {
+			return nil
+		}
+		return fmt.Errorf("process.capabilities.ambient: clear: %w", err)
+	}
+	for n := 0; n < 64; n++ {
+		if want&(1<<n) == 0 {
+			continue
+		}
+		if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_RAISE, uintptr(n), 0, 0); err != nil {
+			return fmt.Errorf("process.capabilities.ambient: raise %s: %w", caps.Name(n), err)
+		}
+	}
+	return nil
+}
