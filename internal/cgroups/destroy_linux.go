@@ -44,8 +44,10 @@ func (m *Manager) Destroy() error {
 		if leaves[d] {
 			err = removeTree(d)
 		} else if err = rmdir(d); errors.Is(err, errHasChildren) {
+			// Still ours: a later Destroy removes it once it is empty.
 			m.log.Debug("cgroups: leaving a parent cgroup that other cgroups use", "path", d)
-			err = nil
+			left = append(left, d)
+			continue
 		}
 		if err != nil {
 			errs = append(errs, err)

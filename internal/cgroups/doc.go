@@ -10,10 +10,12 @@
 //
 // Create makes the directories and remembers exactly which ones it made;
 // Destroy removes only those (with any child cgroups the container made in
-// its own cgroup), so a cgroup the user prepared, and every cgroup of the
-// host, is joined at most and never written to beyond cgroup.procs, moved
-// or removed. A rootless runtime that may not create cgroups runs the
-// container without one, after one warning.
+// its own cgroup). A cgroup the user prepared is joined, never removed;
+// the host's other cgroups are only ever parents of the container's.
+// Paths loaded from a state file are checked to lie on a cgroup file
+// system before anything is written or removed there. A rootless runtime
+// that may not create cgroups runs the container without one, after one
+// warning.
 //
 // Apply moves a process in, Pids lists the processes, Signal signals them
 // (freezing the cgroup around a SIGKILL so nothing forks away). State and

@@ -68,6 +68,9 @@ func (m *Manager) Signal(sig unix.Signal) (err error) {
 	if slices.Contains(pids, os.Getpid()) {
 		return fmt.Errorf("signal cgroup %q: the caller itself is in it", dir)
 	}
+	if len(pids) == 0 {
+		return nil
+	}
 	if sig == unix.SIGKILL {
 		thaw, err := m.freeze()
 		if err != nil {
