@@ -192,7 +192,7 @@ func (u *unpacker) entry(hdr *tar.Header, r io.Reader) error {
 	switch hdr.Typeflag {
 	case tar.TypeXGlobalHeader:
 		return nil
-	case tar.TypeDir, tar.TypeReg, tar.TypeSymlink, tar.TypeLink,
+	case tar.TypeDir, tar.TypeReg, tar.TypeGNUSparse, tar.TypeSymlink, tar.TypeLink,
 		tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
 	default:
 		u.warnOnce(fmt.Sprintf("type-%c", hdr.Typeflag), "skipping archive entries of unsupported type",
@@ -210,7 +210,7 @@ func (u *unpacker) entry(hdr *tar.Header, r io.Reader) error {
 	switch hdr.Typeflag {
 	case tar.TypeDir:
 		return u.dir(dirFd, base, rel, hdr)
-	case tar.TypeReg:
+	case tar.TypeReg, tar.TypeGNUSparse: // archive/tar expands old GNU sparse files
 		return u.file(dirFd, base, hdr, r)
 	case tar.TypeSymlink:
 		return u.symlink(dirFd, base, hdr)
