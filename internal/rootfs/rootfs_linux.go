@@ -2,9 +2,12 @@ package rootfs
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"path/filepath"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 )
 
 // Config says how to build a container's root filesystem.
@@ -24,8 +27,143 @@ type Result struct {
 	ConsoleSlave  *os.File // when Config.Terminal: the pty slave, to become the process's stdio
 }
 
+// setup is the state of one Setup call.
+type setup struct {
+	cfg      *Config
+	spec     *specs.Spec
+	proc     *os.File    // the runtime's procfs, opened first: magic links go through it
+	cwd      *os.File    // the working directory at the start, for relative bind sources
+	root     *os.File    // the root filesystem, after binding it onto itself
+	rootStat unix.Stat_t // to recognise a destination that resolves to the root
+}
+
 // Setup builds the root filesystem and enters it. It must run in the
-// container's own mount namespace.
-func Setup(cfg *Config) (*Result, error) {
-	return nil, errors.New("rootfs: not implemented")
+// container's own mount namespace, in a process whose calling goroutine is
+// locked to its thread, before the container's process can run.
+//
+// In order: root propagation and the bind of the root filesystem onto
+// itself; the spec's mounts; /dev (devices and symlinks) unless /dev is a
+// bind of the host's; the console when cfg.Terminal; pivot_root (or
+// MS_MOVE and chroot when cfg.NoPivot); masked paths, read-only paths, a
+// read-only root, and the root's propagation.
+//
+// Relative bind mount sources are relative to the working directory
+// Setup is called in (the bundle). Setup leaves the working directory at
+// the new "/". On error the mount namespace is left half built: the
+// caller is expected to exit.
+func Setup(cfg *Config) (res *Result, err error) {
+	if cfg == nil || cfg.Spec == nil {
+		return nil, errors.New("rootfs: no spec")
+	}
+	if !filepath.IsAbs(cfg.Rootfs) {
+		return nil, fmt.Errorf("rootfs: root filesystem %q is not an absolute path", cfg.Rootfs)
+	}
+	s := &setup{cfg: cfg, spec: cfg.Spec}
+	defer s.close()
+	if err := s.open(); err != nil {
+		return nil, err
+	}
+	if err := s.prepareRoot(); err != nil {
+		return nil, err
+	}
+	if err := s.openRoot(); err != nil {
+		return nil, err
+	}
+	for _, m := range s.spec.Mounts {
+		if err := s.mountEntry(m); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.setupDev(); err != nil {
+		return nil, err
+	}
+	res = &Result{}
+	if cfg.Terminal {
+		if res.ConsoleMaster, res.ConsoleSlave, err = s.setupConsole(); err != nil {
+			return nil, err
+		}
+		defer func() {
+			if err != nil {
+				res.ConsoleMaster.Close()
+				res.ConsoleSlave.Close()
+			}
+		}()
+	}
+	if cfg.NoPivot {
+		err = s.moveRoot()
+	} else {
+		err = s.pivotRoot()
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.finishRoot(); err != nil {
+		return nil, err
+	}
+	if err := unix.Chdir("/"); err != nil {
+		return nil, fmt.Errorf("chdir /: %w", err)
+	}
+	return res, nil
+}
+
+// open takes the handles Setup needs before anything changes.
+func (s *setup) open() error {
+	proc, err := os.OpenFile("/proc", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open /proc: %w", err)
+	}
+	s.proc = proc
+	if err := checkFSType(proc, "proc"); err != nil {
+		return fmt.Errorf("/proc: %w", err)
+	}
+	if _, root, err := mountID(proc); err != nil || !root {
+		return errors.New("/proc is not the root of a procfs mount")
+	}
+	s.cwd, err = os.OpenFile(".", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open working directory: %w", err)
+	}
+	return nil
+}
+
+// openRoot opens the root filesystem once it is a mount of its own; every
+// destination is resolved from this handle.
+func (s *setup) openRoot() error {
+	root, err := os.OpenFile(s.cfg.Rootfs, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open root filesystem %q: %w", s.cfg.Rootfs, err)
+	}
+	s.root = root
+	if err := unix.Fstat(int(root.Fd()), &s.rootStat); err != nil {
+		return fmt.Errorf("stat root filesystem %q: %w", s.cfg.Rootfs, err)
+	}
+	return nil
+}
+
+// finishRoot does what follows entering the root.
+func (s *setup) finishRoot() error {
+	var masked, readonly []string
+	if s.spec.Linux != nil {
+		masked, readonly = s.spec.Linux.MaskedPaths, s.spec.Linux.ReadonlyPaths
+	}
+	if err := s.maskPaths(masked); err != nil {
+		return err
+	}
+	if err := s.readonlyPaths(readonly); err != nil {
+		return err
+	}
+	if s.spec.Root != nil && s.spec.Root.Readonly {
+		if err := s.readonlyRoot(); err != nil {
+			return err
+		}
+	}
+	return s.applyRootPropagation()
+}
+
+func (s *setup) close() {
+	for _, f := range []*os.File{s.root, s.cwd, s.proc} {
+		if f != nil {
+			f.Close()
+		}
+	}
 }

@@ -1,0 +1,106 @@
+package rootfs
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
+	"github.com/ocikit/ocikit/internal/tty"
+	"golang.org/x/sys/unix"
+)
+
+// setupConsole makes the container's pseudo-terminal from its own devpts
+// instance and binds the slave onto /dev/console.
+func (s *setup) setupConsole() (master, slave *os.File, err error) {
+	ptmx, err := s.openPtmx()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer ptmx.Close()
+	master, slave, err = tty.NewPty(ptmx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("console: %w", err)
+	}
+	if err := s.bindConsole(slave); err != nil {
+		master.Close()
+		slave.Close()
+		return nil, nil, fmt.Errorf("console: %w", err)
+	}
+	return master, slave, nil
+}
+
+// openPtmx opens /dev/pts/ptmx inside the root and checks it is the ptmx
+// of a devpts instance: a pty from anywhere else (the host's instance, or
+// a node the image planted) would give the container a terminal outside
+// its own devpts.
+func (s *setup) openPtmx() (*os.File, error) {
+	ptmx, err := pathrs.OpenatInRoot(s.root, "/dev/pts/ptmx")
+	if err != nil {
+		return nil, fmt.Errorf("console: open /dev/pts/ptmx in the root: %w", err)
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(int(ptmx.Fd()), &st); err != nil {
+		ptmx.Close()
+		return nil, fmt.Errorf("console: stat /dev/pts/ptmx: %w", err)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFCHR || unix.Major(st.Rdev) != 5 || unix.Minor(st.Rdev) != 2 {
+		ptmx.Close()
+		return nil, errors.New("console: /dev/pts/ptmx is not the device 5:2")
+	}
+	if err := checkFSType(ptmx, "devpts"); err != nil {
+		ptmx.Close()
+		return nil, fmt.Errorf("console: /dev/pts/ptmx: %w", err)
+	}
+	return ptmx, nil
+}
+
+// bindConsole binds the pty slave onto /dev/console, creating the file if
+// needed. The slave is bound by its file descriptor, never by its
+// /dev/pts/N path, which the container could replace (CVE-2025-52565).
+func (s *setup) bindConsole(slave *os.File) error {
+	dev, err := pathrs.OpenatInRoot(s.root, "/dev")
+	if err != nil {
+		return fmt.Errorf("open /dev in the root: %w", err)
+	}
+	defer dev.Close()
+	var st unix.Stat_t
+	err = unix.Fstatat(int(dev.Fd()), "console", &st, unix.AT_SYMLINK_NOFOLLOW)
+	switch {
+	case errors.Is(err, unix.ENOENT):
+	case err != nil:
+		return fmt.Errorf("stat /dev/console: %w", err)
+	case st.Mode&unix.S_IFMT == unix.S_IFREG || st.Mode&unix.S_IFMT == unix.S_IFCHR:
+		// Mounted over as it is; the bind hides it.
+	case st.Mode&unix.S_IFMT == unix.S_IFLNK:
+		// Never bind through the image's symlink: remove it.
+		if err := unix.Unlinkat(int(dev.Fd()), "console", 0); err != nil {
+			return fmt.Errorf("remove /dev/console symlink: %w", err)
+		}
+	default:
+		return errors.New("/dev/console in the root filesystem is neither a file nor a device")
+	}
+	if errors.Is(err, unix.ENOENT) || st.Mode&unix.S_IFMT == unix.S_IFLNK {
+		f, err := createFile(dev, "console", "/dev/console", 0o600)
+		if err != nil {
+			return err
+		}
+		f.Close()
+	}
+	fd, err := unix.Openat(int(dev.Fd()), "console", unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open /dev/console: %w", err)
+	}
+	dst := os.NewFile(uintptr(fd), "/dev/console")
+	defer dst.Close()
+	if err := unix.Fstat(fd, &st); err != nil {
+		return fmt.Errorf("stat /dev/console: %w", err)
+	}
+	if t := st.Mode & unix.S_IFMT; t != unix.S_IFREG && t != unix.S_IFCHR {
+		return errors.New("/dev/console changed while being set up")
+	}
+	if err := s.mountFd("", slave, dst, "", unix.MS_BIND, ""); err != nil {
+		return fmt.Errorf("bind pty slave on /dev/console: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,234 @@
+package rootfs
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// mountError names the mount an error concerns.
+func mountError(dest, fstype string, err error) error {
+	return fmt.Errorf("mount %q (type %s): %w", dest, fstype, err)
+}
+
+// mountEntry makes one of the spec's mounts.
+func (s *setup) mountEntry(m specs.Mount) error {
+	o, err := parseOptions(m.Options)
+	fstype := m.Type
+	if err == nil && (o.bind() || fstype == "bind") {
+		fstype = "bind"
+		o.flags |= unix.MS_BIND
+	}
+	if err != nil {
+		return mountError(m.Destination, fstype, err)
+	}
+	if len(m.UIDMappings) > 0 || len(m.GIDMappings) > 0 {
+		return mountError(m.Destination, fstype, errors.New("id-mapped mounts are not supported"))
+	}
+	dest, err := cleanDest(m.Destination)
+	if err != nil {
+		return mountError(m.Destination, fstype, err)
+	}
+	switch fstype {
+	case "bind":
+		err = s.mountBind(dest, m.Source, o)
+	case "cgroup", "cgroup2":
+		err = s.mountCgroup(dest, o)
+	case "":
+		err = errors.New("no filesystem type (and not a bind mount)")
+	default:
+		err = s.mountFS(dest, m.Source, fstype, o)
+	}
+	if err != nil {
+		return mountError(dest, fstype, err)
+	}
+	return nil
+}
+
+// mustBeDir lists destinations that must be real directories of the
+// image, whatever is mounted there.
+func mustBeDir(dest, fstype string) bool {
+	return fstype == "proc" || fstype == "sysfs" || dest == "/proc" || dest == "/sys"
+}
+
+// remountExisting applies a "remount" entry to the mount already at dest.
+func (s *setup) remountExisting(dest, source, fstype string, o *mountOpts) error {
+	top, err := pathrs.OpenatInRoot(s.root, dest)
+	if err != nil {
+		return fmt.Errorf("open %q in the root: %w", dest, err)
+	}
+	defer top.Close()
+	if o.bind() {
+		err = s.remountBind(top, o.flags, o.touched)
+	} else {
+		err = s.mountFd(source, nil, top, fstype, o.flags&^unix.MS_REC, o.dataString())
+	}
+	if err != nil {
+		return err
+	}
+	return s.finish(top, o)
+}
+
+// mountFS mounts a new instance of a filesystem (proc, sysfs, tmpfs,
+// devpts, mqueue or any other type) at dest.
+func (s *setup) mountFS(dest, source, fstype string, o *mountOpts) error {
+	if o.flags&unix.MS_REMOUNT != 0 {
+		return s.remountExisting(dest, source, fstype, o)
+	}
+	var dst *os.File
+	var err error
+	if mustBeDir(dest, fstype) {
+		dst, err = s.strictDirTarget(dest)
+	} else {
+		dst, err = s.dirTarget(dest)
+	}
+	if err != nil {
+		return err
+	}
+	defer dst.Close()
+	if source == "" {
+		source = fstype
+	}
+	if err := s.mountFd(source, nil, dst, fstype, o.flags&^unix.MS_REC, o.dataString()); err != nil {
+		// In a user namespace, sysfs can only be mounted by the owner of
+		// the network namespace, and mqueue by the owner of the IPC
+		// namespace. A container sharing the host's gets the host's
+		// instance, bound with the same restrictions.
+		if errors.Is(err, unix.EPERM) && s.cfg.UserNS {
+			switch fstype {
+			case "sysfs":
+				return s.bindHost(dest, dst, "/sys", fstype, o)
+			case "mqueue":
+				return s.bindHost(dest, dst, "/dev/mqueue", fstype, o)
+			}
+		}
+		return err
+	}
+	top, err := s.reopenMounted(dest, dst)
+	if err != nil {
+		return err
+	}
+	defer top.Close()
+	// For proc this is the check that the procfs really is at dest
+	// (CVE-2019-16884); for the others it costs one statfs.
+	if err := checkFSType(top, fstype); err != nil {
+		return err
+	}
+	return s.finish(top, o)
+}
+
+// bindHost binds the host's instance of a filesystem (its mount at
+// hostPath) where a new instance could not be mounted, and applies the
+// options' flags to it and to every mount below it: a recursive bind of
+// /sys brings the host's /sys/fs/cgroup and the like along, which must
+// not stay writable under a read-only /sys.
+func (s *setup) bindHost(dest string, dst *os.File, hostPath, fstype string, o *mountOpts) error {
+	src, err := os.OpenFile(hostPath, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open host %s: %w", hostPath, err)
+	}
+	defer src.Close()
+	if err := checkFSType(src, fstype); err != nil {
+		return fmt.Errorf("host %s: %w", hostPath, err)
+	}
+	if err := s.mountFd("", src, dst, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+		return fmt.Errorf("bind host %s: %w", hostPath, err)
+	}
+	top, err := s.reopenMounted(dest, dst)
+	if err != nil {
+		return err
+	}
+	defer top.Close()
+	if o.needsRemount() {
+		if err := s.remountBind(top, o.flags, o.touched); err != nil {
+			return err
+		}
+	}
+	if attr := recursiveFromFlags(o.flags); attr.Attr_set != 0 {
+		if err := setRecursive(top, &attr); err != nil {
+			return err
+		}
+	}
+	return s.finish(top, o)
+}
+
+// recursiveFromFlags turns the restricting per-mount flags into
+// mount_setattr attributes.
+func recursiveFromFlags(flags uintptr) unix.MountAttr {
+	var a unix.MountAttr
+	for ms, attr := range map[uintptr]uint64{
+		unix.MS_RDONLY: unix.MOUNT_ATTR_RDONLY,
+		unix.MS_NOSUID: unix.MOUNT_ATTR_NOSUID,
+		unix.MS_NODEV:  unix.MOUNT_ATTR_NODEV,
+		unix.MS_NOEXEC: unix.MOUNT_ATTR_NOEXEC,
+	} {
+		if flags&ms != 0 {
+			a.Attr_set |= attr
+		}
+	}
+	return a
+}
+
+// openSource opens a bind mount's source on the host. A relative source
+// is relative to the working directory Setup was called in (the bundle).
+func (s *setup) openSource(source string) (*os.File, error) {
+	if source == "" {
+		return nil, errors.New("bind mount without a source")
+	}
+	fd, err := unix.Openat(int(s.cwd.Fd()), source, unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open source %q: %w", source, err)
+	}
+	return os.NewFile(uintptr(fd), source), nil
+}
+
+// mountBind binds a host file or directory at dest.
+func (s *setup) mountBind(dest, source string, o *mountOpts) error {
+	if o.flags&unix.MS_REMOUNT != 0 {
+		return s.remountExisting(dest, "", "", o)
+	}
+	src, err := s.openSource(source)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	var st unix.Stat_t
+	if err := unix.Fstat(int(src.Fd()), &st); err != nil {
+		return fmt.Errorf("stat source %q: %w", source, err)
+	}
+	isDir := st.Mode&unix.S_IFMT == unix.S_IFDIR
+	var dst *os.File
+	switch {
+	case mustBeDir(dest, ""):
+		if !isDir {
+			return fmt.Errorf("source %q is not a directory", source)
+		}
+		dst, err = s.strictDirTarget(dest)
+	case isDir:
+		dst, err = s.dirTarget(dest)
+	default:
+		dst, err = s.fileTarget(dest)
+	}
+	if err != nil {
+		return err
+	}
+	defer dst.Close()
+	if err := s.mountFd("", src, dst, "", unix.MS_BIND|o.flags&unix.MS_REC, ""); err != nil {
+		return fmt.Errorf("bind %q: %w", source, err)
+	}
+	top, err := s.reopenMounted(dest, dst)
+	if err != nil {
+		return err
+	}
+	defer top.Close()
+	if o.needsRemount() {
+		if err := s.remountBind(top, o.flags, o.touched); err != nil {
+			return err
+		}
+	}
+	return s.finish(top, o)
+}

@@ -1,0 +1,178 @@
+package rootfs
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// prepareRoot cuts the container's mounts off from the host's and makes
+// the root filesystem a mount of its own.
+func (s *setup) prepareRoot() error {
+	// Recursively slave by default: host mounts still reach the
+	// container, but nothing the container mounts or unmounts propagates
+	// back to the host.
+	flag := uintptr(unix.MS_SLAVE | unix.MS_REC)
+	if p := s.rootPropagation(); p != "" {
+		var err error
+		if flag, err = propagationFlag(p); err != nil {
+			return err
+		}
+	}
+	if err := unix.Mount("", "/", "", flag, ""); err != nil {
+		return fmt.Errorf("set propagation of /: %w", err)
+	}
+	// pivot_root refuses a new root whose mount is shared, and a bind
+	// from a shared mount is shared: the mount holding the root
+	// filesystem must be private (it matters with a shared rootfsPropagation).
+	if err := s.makeParentPrivate(); err != nil {
+		return err
+	}
+	// pivot_root needs the new root to be a mount point; binding it onto
+	// itself also gives the container a mount no host path leads into.
+	if err := unix.Mount(s.cfg.Rootfs, s.cfg.Rootfs, "bind", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+		return fmt.Errorf("bind root filesystem %q onto itself: %w", s.cfg.Rootfs, err)
+	}
+	return nil
+}
+
+func (s *setup) rootPropagation() string {
+	if s.spec.Linux == nil {
+		return ""
+	}
+	return s.spec.Linux.RootfsPropagation
+}
+
+// makeParentPrivate makes the mount that holds the root filesystem
+// private if it is shared.
+func (s *setup) makeParentPrivate() error {
+	rootfs, err := filepath.EvalSymlinks(s.cfg.Rootfs)
+	if err != nil {
+		return fmt.Errorf("resolve root filesystem %q: %w", s.cfg.Rootfs, err)
+	}
+	fd, err := unix.Openat(int(s.proc.Fd()), "thread-self/mountinfo", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open /proc/thread-self/mountinfo: %w", err)
+	}
+	f := os.NewFile(uintptr(fd), "/proc/thread-self/mountinfo")
+	defer f.Close()
+	info, err := io.ReadAll(f)
+	if err != nil {
+		return fmt.Errorf("read /proc/thread-self/mountinfo: %w", err)
+	}
+	mp, shared := parentMount(string(info), rootfs)
+	if !shared {
+		return nil
+	}
+	if err := unix.Mount("", mp, "", unix.MS_PRIVATE, ""); err != nil {
+		return fmt.Errorf("make %q private: %w", mp, err)
+	}
+	return nil
+}
+
+// parentMount finds, in a mountinfo text, the mount that holds path (the
+// longest mount point that is path or one of its parents, the last one
+// when several are stacked) and whether it is shared.
+func parentMount(mountinfo, path string) (mountpoint string, shared bool) {
+	for _, line := range strings.Split(mountinfo, "\n") {
+		// 36 35 98:0 /mnt1 /mnt2 rw,noatime shared:1 master:2 - ext3 /dev/root rw
+		fields := strings.Fields(line)
+		if len(fields) < 7 {
+			continue
+		}
+		mp := unescapeMountinfo(fields[4])
+		if !within(path, mp) || len(mp) < len(mountpoint) {
+			continue
+		}
+		mountpoint, shared = mp, false
+		for _, opt := range fields[6:] {
+			if opt == "-" {
+				break
+			}
+			if strings.HasPrefix(opt, "shared:") {
+				shared = true
+			}
+		}
+	}
+	return mountpoint, shared
+}
+
+// within reports whether p is dir or below it.
+func within(p, dir string) bool {
+	return dir == "/" || p == dir || strings.HasPrefix(p, dir+"/")
+}
+
+// unescapeMountinfo undoes mountinfo's octal escapes (\040 for a space).
+func unescapeMountinfo(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) && isOctal(s[i+1]) && isOctal(s[i+2]) && isOctal(s[i+3]) {
+			b.WriteByte((s[i+1]-'0')<<6 | (s[i+2]-'0')<<3 | (s[i+3] - '0'))
+			i += 3
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func isOctal(c byte) bool { return c >= '0' && c <= '7' }
+
+// pivotRoot makes the root filesystem the root of the mount namespace and
+// detaches the old root, so that no host path stays reachable.
+func (s *setup) pivotRoot() error {
+	oldRoot, err := unix.Open("/", unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open old root: %w", err)
+	}
+	defer unix.Close(oldRoot)
+	if err := unix.Fchdir(int(s.root.Fd())); err != nil {
+		return fmt.Errorf("enter root filesystem: %w", err)
+	}
+	// pivot_root(".", ".") stacks the old root on top of the new one, at
+	// the same place: no directory for it is needed in the image.
+	if err := unix.PivotRoot(".", "."); err != nil {
+		return fmt.Errorf("pivot_root %q: %w", s.cfg.Rootfs, err)
+	}
+	if err := unix.Fchdir(oldRoot); err != nil {
+		return fmt.Errorf("enter old root: %w", err)
+	}
+	// Slave before unmounting, so the unmount does not propagate to the
+	// host's mounts when rootfsPropagation left some shared.
+	if err := unix.Mount("", ".", "", unix.MS_SLAVE|unix.MS_REC, ""); err != nil {
+		return fmt.Errorf("make old root slave: %w", err)
+	}
+	if err := unix.Unmount(".", unix.MNT_DETACH); err != nil {
+		return fmt.Errorf("detach old root: %w", err)
+	}
+	if err := unix.Chdir("/"); err != nil {
+		return fmt.Errorf("chdir /: %w", err)
+	}
+	return nil
+}
+
+// moveRoot enters the root filesystem without pivot_root, for roots where
+// it does not work (an initramfs): the root is moved over "/" and
+// chroot'ed into. The host's mounts stay in the namespace, beneath.
+func (s *setup) moveRoot() error {
+	if err := unix.Fchdir(int(s.root.Fd())); err != nil {
+		return fmt.Errorf("enter root filesystem: %w", err)
+	}
+	if err := unix.Mount(".", "/", "", unix.MS_MOVE, ""); err != nil {
+		return fmt.Errorf("move root filesystem %q to /: %w", s.cfg.Rootfs, err)
+	}
+	if err := unix.Chroot("."); err != nil {
+		return fmt.Errorf("chroot %q: %w", s.cfg.Rootfs, err)
+	}
+	if err := unix.Chdir("/"); err != nil {
+		return fmt.Errorf("chdir /: %w", err)
+	}
+	return nil
+}
