@@ -150,7 +150,16 @@ func setAmbient(want uint64) error {
 		if want&(1<<n) == 0 {
 			continue
 		}
-		if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_RAISE, uintptr(n), 0, 0); err != nil {
+		err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_RAISE, uintptr(n), 0, 0)
+		if err == unix.EPERM {
+			// The kernel raises an ambient capability only when it is
+			// both permitted and inheritable. `runc spec` lists ambient
+			// capabilities without inheritable ones, and runc and crun
+			// skip what cannot be raised rather than refuse the
+			// container; so does ocikit, or the default spec would fail.
+			continue
+		}
+		if err != nil {
 			return fmt.Errorf("process.capabilities.ambient: raise %s: %w", caps.Name(n), err)
 		}
 	}
