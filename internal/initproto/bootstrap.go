@@ -1,0 +1,125 @@
+package initproto
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// EnvInit is the environment variable that marks a process as a container
+// init; its value is the bootstrap socket's file descriptor number.
+const EnvInit = "_OCIKIT_INIT"
+
+const magic = 0x4f43494b
+
+// Join is a namespace to join: FD is its number in the child.
+type Join struct {
+	FD   int
+	Type uintptr // CLONE_NEW*
+}
+
+// Bootstrap is what the constructor needs.
+type Bootstrap struct {
+	CloneFlags  uintptr // new namespaces (CLONE_NEW*)
+	Joins       []Join
+	TimeOffsets map[string][2]int64 // clock name ("monotonic", "boottime") -> seconds, nanoseconds
+}
+
+// Encode returns the bootstrap message: the header (magic, length) and
+// little-endian 32-bit fields, as nsenter.c reads them.
+func (b *Bootstrap) Encode() []byte {
+	var body bytes.Buffer
+	put := func(v uint32) { binary.Write(&body, binary.NativeEndian, v) }
+	put(uint32(b.CloneFlags))
+	put(uint32(len(b.Joins)))
+	for _, j := range b.Joins {
+		put(uint32(int32(j.FD)))
+		put(uint32(j.Type))
+	}
+	var tb strings.Builder
+	clocks := make([]string, 0, len(b.TimeOffsets))
+	for c := range b.TimeOffsets {
+		clocks = append(clocks, c)
+	}
+	sort.Strings(clocks)
+	for _, c := range clocks {
+		o := b.TimeOffsets[c]
+		fmt.Fprintf(&tb, "%s %d %d\n", c, o[0], o[1])
+	}
+	put(uint32(tb.Len()))
+	body.WriteString(tb.String())
+	var out bytes.Buffer
+	binary.Write(&out, binary.NativeEndian, uint32(magic))
+	binary.Write(&out, binary.NativeEndian, uint32(body.Len()))
+	out.Write(body.Bytes())
+	return out.Bytes()
+}
+
+// BootReply is one message from the nsenter constructor.
+type BootReply struct {
+	Kind byte // 'U' (write id maps), 'P' (init pid), 'E' (error)
+	Pid  int
+	Err  error
+}
+
+// ReadBootReply reads one constructor message from r.
+func ReadBootReply(r io.Reader) (BootReply, error) {
+	var k [1]byte
+	if _, err := io.ReadFull(r, k[:]); err != nil {
+		return BootReply{}, fmt.Errorf("read from init: %w", err)
+	}
+	switch k[0] {
+	case 'U':
+		return BootReply{Kind: 'U'}, nil
+	case 'P':
+		var pid int32
+		if err := binary.Read(r, binary.NativeEndian, &pid); err != nil {
+			return BootReply{}, fmt.Errorf("read init pid: %w", err)
+		}
+		return BootReply{Kind: 'P', Pid: int(pid)}, nil
+	case 'E':
+		var n uint32
+		if err := binary.Read(r, binary.NativeEndian, &n); err != nil || n > 4096 {
+			return BootReply{}, fmt.Errorf("read init error: %v", err)
+		}
+		msg := make([]byte, n)
+		if _, err := io.ReadFull(r, msg); err != nil {
+			return BootReply{}, fmt.Errorf("read init error: %w", err)
+		}
+		return BootReply{Kind: 'E', Err: errors.New(string(msg))}, nil
+	}
+	return BootReply{}, fmt.Errorf("unexpected message %q from init", k[0])
+}
+
+// IsInit reports whether this process was started as a container init.
+func IsInit() bool { _, ok := os.LookupEnv(EnvInit); return ok }
+
+// CloneFlag maps a spec namespace type to its CLONE_NEW* flag.
+func CloneFlag(nsType string) (uintptr, error) {
+	switch nsType {
+	case "pid":
+		return unix.CLONE_NEWPID, nil
+	case "network":
+		return unix.CLONE_NEWNET, nil
+	case "mount":
+		return unix.CLONE_NEWNS, nil
+	case "ipc":
+		return unix.CLONE_NEWIPC, nil
+	case "uts":
+		return unix.CLONE_NEWUTS, nil
+	case "user":
+		return unix.CLONE_NEWUSER, nil
+	case "cgroup":
+		return unix.CLONE_NEWCGROUP, nil
+	case "time":
+		return unix.CLONE_NEWTIME, nil
+	}
+	return 0, fmt.Errorf("unknown namespace type %q", nsType)
+}

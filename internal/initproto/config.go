@@ -1,0 +1,34 @@
+package initproto
+
+import (
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// Config is what the runtime sends the init once its namespaces exist.
+type Config struct {
+	ID          string            `json:"id"`
+	Spec        *specs.Spec       `json:"spec"`
+	Rootfs      string            `json:"rootfs"`
+	NoPivot     bool              `json:"noPivot,omitempty"`
+	UserNS      bool              `json:"userns,omitempty"`
+	CgroupNS    bool              `json:"cgroupns,omitempty"`
+	CgroupPaths map[string]string `json:"cgroupPaths,omitempty"`
+	// StartFD is the listening start socket; ConsoleFD the connected
+	// console socket the pty master is sent over (-1: none).
+	StartFD   int `json:"startFD"`
+	ConsoleFD int `json:"consoleFD"`
+	// PreserveFDs is how many fds from 3 up the user program inherits.
+	PreserveFDs int `json:"preserveFDs,omitempty"`
+}
+
+// Reply is the init's answer to its Config: ready, or an error with the
+// operation and path it concerns.
+type Reply struct {
+	Ready bool   `json:"ready,omitempty"`
+	Error string `json:"error,omitempty"`
+	Op    string `json:"op,omitempty"`
+	Path  string `json:"path,omitempty"`
+}
+
+// StartRequest is the line oci-start writes on the start socket.
+const StartRequest = "start\n"

@@ -1,0 +1,238 @@
+// The container init's namespace step; see doc.go. Errors are sent to the
+// parent as 'E' messages; the process then exits.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+#define OCIKIT_MAGIC 0x4f43494bu /* "OCIK" */
+#define MAX_JOINS 16
+#define MAX_MSG (64 * 1024)
+
+static int sock = -1;
+
+static int write_full(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int read_full(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	while (len > 0) {
+		ssize_t n = read(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0) {
+			errno = EPIPE;
+			return -1;
+		}
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+// bail reports an error to the parent ('E', length, text) and exits.
+static void bail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+static void bail(const char *fmt, ...)
+{
+	char msg[1024];
+	int saved = errno;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof(msg))
+		n = sizeof(msg) - 1;
+	if (saved != 0 && (size_t)n + 2 < sizeof(msg))
+		n += snprintf(msg + n, sizeof(msg) - n, ": %s", strerror(saved));
+	if ((size_t)n >= sizeof(msg))
+		n = sizeof(msg) - 1;
+	if (sock >= 0) {
+		char hdr = 'E';
+		uint32_t len = n;
+		write_full(sock, &hdr, 1);
+		write_full(sock, &len, sizeof(len));
+		write_full(sock, msg, n);
+	} else {
+		fprintf(stderr, "ocikit init: %s\n", msg);
+	}
+	_exit(1);
+}
+
+static uint32_t take_u32(const char **p, const char *end)
+{
+	uint32_t v;
+	if (*p + sizeof(v) > end) {
+		errno = 0;
+		bail("bootstrap message truncated");
+	}
+	memcpy(&v, *p, sizeof(v));
+	*p += sizeof(v);
+	return v;
+}
+
+static const char *nsname(uint32_t type)
+{
+	switch (type) {
+	case CLONE_NEWUSER: return "user";
+	case CLONE_NEWNS: return "mount";
+	case CLONE_NEWPID: return "pid";
+	case CLONE_NEWNET: return "network";
+	case CLONE_NEWIPC: return "ipc";
+	case CLONE_NEWUTS: return "uts";
+	case CLONE_NEWCGROUP: return "cgroup";
+	case CLONE_NEWTIME: return "time";
+	}
+	return "unknown";
+}
+
+__attribute__((constructor)) static void ocikit_nsenter(void)
+{
+	const char *env = getenv("_OCIKIT_INIT");
+	if (env == NULL)
+		return;
+	sock = atoi(env);
+	if (sock < 3 || fcntl(sock, F_GETFD) < 0) {
+		sock = -1;
+		errno = 0;
+		bail("_OCIKIT_INIT does not name an open bootstrap socket");
+	}
+
+	uint32_t hdr[2];
+	if (read_full(sock, hdr, sizeof(hdr)) < 0)
+		bail("read bootstrap header");
+	if (hdr[0] != OCIKIT_MAGIC || hdr[1] > MAX_MSG) {
+		errno = 0;
+		bail("bad bootstrap header");
+	}
+	char *msg = malloc(hdr[1] + 1);
+	if (msg == NULL)
+		bail("allocate bootstrap message");
+	if (read_full(sock, msg, hdr[1]) < 0)
+		bail("read bootstrap message");
+	const char *p = msg, *end = msg + hdr[1];
+
+	uint32_t cloneflags = take_u32(&p, end);
+	uint32_t njoins = take_u32(&p, end);
+	if (njoins > MAX_JOINS) {
+		errno = 0;
+		bail("too many namespaces to join: %u", njoins);
+	}
+	int32_t joinfd[MAX_JOINS];
+	uint32_t jointype[MAX_JOINS];
+	for (uint32_t i = 0; i < njoins; i++) {
+		joinfd[i] = (int32_t)take_u32(&p, end);
+		jointype[i] = take_u32(&p, end);
+	}
+	uint32_t timelen = take_u32(&p, end);
+	if (p + timelen > end) {
+		errno = 0;
+		bail("bootstrap message truncated");
+	}
+	const char *timens = p;
+
+	// A joined user namespace comes first: the others must be joined
+	// with the capabilities it grants (their owner may be that userns).
+	for (uint32_t i = 0; i < njoins; i++) {
+		if (jointype[i] != CLONE_NEWUSER)
+			continue;
+		if (setns(joinfd[i], CLONE_NEWUSER) < 0)
+			bail("join user namespace");
+		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+			bail("become root in the joined user namespace");
+	}
+	for (uint32_t i = 0; i < njoins; i++) {
+		if (jointype[i] == CLONE_NEWUSER)
+			continue;
+		if (setns(joinfd[i], jointype[i]) < 0)
+			bail("join %s namespace", nsname(jointype[i]));
+	}
+	for (uint32_t i = 0; i < njoins; i++)
+		close(joinfd[i]);
+
+	if (cloneflags & CLONE_NEWUSER) {
+		if (unshare(CLONE_NEWUSER) < 0)
+			bail("create user namespace");
+		// The parent writes uid_map and gid_map: an unprivileged
+		// process may only map its own ids, and only the parent (outside)
+		// may write the maps of a multi-range mapping.
+		char c = 'U';
+		if (write_full(sock, &c, 1) < 0)
+			bail("ask for id maps");
+		if (read_full(sock, &c, 1) < 0 || c != 'u') {
+			errno = 0;
+			bail("parent did not write the id maps");
+		}
+		// Become root of the new namespace when the maps allow it, so
+		// what the init creates is owned by the container's root. When
+		// 0 is not mapped this fails with EINVAL and the ids stay.
+		if (setresgid(0, 0, 0) == 0)
+			setgroups(0, NULL); // denied in rootless namespaces; harmless
+		setresuid(0, 0, 0);
+	}
+
+	uint32_t rest = cloneflags & ~(uint32_t)CLONE_NEWUSER;
+	if (rest != 0 && unshare(rest) < 0)
+		bail("create namespaces (flags 0x%x)", rest);
+
+	if ((cloneflags & CLONE_NEWTIME) && timelen > 0) {
+		int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			bail("open /proc/self/timens_offsets");
+		if (write_full(fd, timens, timelen) < 0)
+			bail("write /proc/self/timens_offsets");
+		close(fd);
+	}
+	free(msg);
+
+	// CLONE_PARENT makes the init a child of the runtime process, not of
+	// this short-lived intermediate, so the runtime can wait for it. The
+	// fork also puts the init into the new (or joined) pid and time
+	// namespaces, which only apply to children.
+	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
+	if (pid < 0)
+		bail("fork the container init");
+	if (pid == 0)
+		return; // the init: on into the Go runtime
+
+	char c = 'P';
+	int32_t v = pid;
+	if (write_full(sock, &c, 1) < 0 || write_full(sock, &v, sizeof(v)) < 0) {
+		kill(pid, SIGKILL);
+		_exit(1);
+	}
+	_exit(0);
+}
