@@ -1,0 +1,200 @@
+package containerinit
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ocikit/ocikit/internal/cerr"
+	"github.com/ocikit/ocikit/internal/initproto"
+	_ "github.com/ocikit/ocikit/internal/nsenter" // the namespace step, before the Go runtime starts
+	"github.com/ocikit/ocikit/internal/process"
+	"github.com/ocikit/ocikit/internal/rootfs"
+	"github.com/ocikit/ocikit/internal/tty"
+)
+
+func init() {
+	// Credentials and capabilities are per thread: the init's whole
+	// setup and its execve run on the main thread, locked here before
+	// main starts.
+	if initproto.IsInit() {
+		runtime.LockOSThread()
+	}
+}
+
+// RunIfInit runs the container init and never returns when this process
+// was started as one; otherwise it returns at once. Call it first in main
+// of every tool that creates containers.
+func RunIfInit() {
+	v, ok := os.LookupEnv(initproto.EnvInit)
+	if !ok {
+		return
+	}
+	os.Unsetenv(initproto.EnvInit)
+	fd, err := strconv.Atoi(v)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ocikit init: bad %s=%q\n", initproto.EnvInit, v)
+		os.Exit(1)
+	}
+	sock := os.NewFile(uintptr(fd), "init-socket")
+	code := run(sock)
+	os.Exit(code)
+}
+
+func run(sock *os.File) int {
+	var cfg initproto.Config
+	if err := json.NewDecoder(sock).Decode(&cfg); err != nil {
+		fmt.Fprintf(os.Stderr, "ocikit init: read config: %v\n", err)
+		return 1
+	}
+	start, path, err := setup(&cfg)
+	if err != nil {
+		rep := initproto.Reply{Error: err.Error()}
+		// Keep the operation and path as fields, for JSON error output.
+		if ce, ok := err.(*cerr.Error); ok && ce.Err != nil {
+			rep = initproto.Reply{Error: ce.Err.Error(), Op: ce.Op, Path: ce.Path}
+		}
+		json.NewEncoder(sock).Encode(rep)
+		return 1
+	}
+	if err := json.NewEncoder(sock).Encode(initproto.Reply{Ready: true}); err != nil {
+		return 1
+	}
+	sock.Close()
+	return waitAndExec(&cfg, start, path)
+}
+
+// setup does everything up to "ready" and returns the start listener and
+// the resolved program path.
+func setup(cfg *initproto.Config) (*os.File, string, error) {
+	s := cfg.Spec
+	if s.Process == nil || len(s.Process.Args) == 0 {
+		return nil, "", errors.New("process.args is empty")
+	}
+	start := os.NewFile(uintptr(cfg.StartFD), "start-socket")
+	if s.Hostname != "" {
+		if err := unix.Sethostname([]byte(s.Hostname)); err != nil {
+			return nil, "", cerr.Op("set hostname", s.Hostname, err)
+		}
+	}
+	if s.Domainname != "" {
+		if err := unix.Setdomainname([]byte(s.Domainname)); err != nil {
+			return nil, "", cerr.Op("set domainname", s.Domainname, err)
+		}
+	}
+	res, err := rootfs.Setup(&rootfs.Config{
+		Spec:        s,
+		Rootfs:      cfg.Rootfs,
+		NoPivot:     cfg.NoPivot,
+		UserNS:      cfg.UserNS,
+		CgroupNS:    cfg.CgroupNS,
+		CgroupPaths: cfg.CgroupPaths,
+		Terminal:    s.Process.Terminal,
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	if s.Process.Terminal {
+		if err := setupConsole(cfg, res); err != nil {
+			return nil, "", err
+		}
+	}
+	if s.Linux != nil {
+		if err := writeSysctls(s.Linux.Sysctl); err != nil {
+			return nil, "", err
+		}
+	}
+	if err := process.Setup(s.Process); err != nil {
+		return nil, "", err
+	}
+	path, err := process.LookPath(s.Process.Args[0], s.Process.Env)
+	if err != nil {
+		return nil, "", cerr.Op("exec", s.Process.Args[0], err)
+	}
+	// Everything the user program must not inherit is close-on-exec from
+	// here on; fds 3..3+PreserveFDs-1 were handed over on purpose.
+	if err := process.CloseExecFrom(3 + cfg.PreserveFDs); err != nil {
+		return nil, "", err
+	}
+	return start, path, nil
+}
+
+// setupConsole makes the pty slave the process's controlling terminal and
+// stdio, and hands the master to whoever holds the console socket.
+func setupConsole(cfg *initproto.Config, res *rootfs.Result) error {
+	if res == nil || res.ConsoleMaster == nil || res.ConsoleSlave == nil {
+		return errors.New("terminal requested but no console was made")
+	}
+	if cfg.ConsoleFD < 0 {
+		return errors.New("terminal requested but no console socket was given")
+	}
+	if err := tty.ApplyConsoleSize(res.ConsoleSlave, cfg.Spec.Process.ConsoleSize); err != nil {
+		return cerr.Op("set console size", "", err)
+	}
+	csock := os.NewFile(uintptr(cfg.ConsoleFD), "console-socket")
+	if err := tty.SendConsole(csock, res.ConsoleMaster); err != nil {
+		return cerr.Op("send console", "", err)
+	}
+	csock.Close()
+	res.ConsoleMaster.Close()
+	if _, err := unix.Setsid(); err != nil {
+		return cerr.Op("setsid", "", err)
+	}
+	sfd := int(res.ConsoleSlave.Fd())
+	if err := unix.IoctlSetInt(sfd, unix.TIOCSCTTY, 0); err != nil {
+		return cerr.Op("set controlling terminal", res.ConsoleSlave.Name(), err)
+	}
+	for i := 0; i < 3; i++ {
+		if err := unix.Dup3(sfd, i, 0); err != nil {
+			return cerr.Op("dup console", res.ConsoleSlave.Name(), err)
+		}
+	}
+	res.ConsoleSlave.Close()
+	return nil
+}
+
+// waitAndExec accepts connections on the start socket until one asks to
+// start, then execs the program. On failure the error goes back on the
+// connection.
+func waitAndExec(cfg *initproto.Config, start *os.File, path string) int {
+	for {
+		nfd, _, err := unix.Accept4(int(start.Fd()), unix.SOCK_CLOEXEC)
+		if err == unix.EINTR || err == unix.ECONNABORTED {
+			continue
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "ocikit init: accept on start socket: %v\n", err)
+			return 1
+		}
+		conn := os.NewFile(uintptr(nfd), "start-conn")
+		buf := make([]byte, len(initproto.StartRequest))
+		n, _ := readFull(conn, buf)
+		if string(buf[:n]) != initproto.StartRequest {
+			conn.Close()
+			continue
+		}
+		start.Close()
+		p := cfg.Spec.Process
+		err = process.Exec(path, p.Args, p.Env)
+		fmt.Fprintf(conn, "%v", cerr.Op("exec", path, err))
+		conn.Close()
+		return 127
+	}
+}
+
+func readFull(f *os.File, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := f.Read(buf[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
