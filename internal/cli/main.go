@@ -173,3 +173,6 @@ func NewLogger(tool string, g *Globals, stderr io.Writer) (*slog.Logger, func(),
 	}
 	return slog.New(h).With("tool", tool), closer, nil
 }
+
+// Usagef returns a usage error (exit status 2).
+func Usagef(format string, args ...any) error { return cerr.Usagef(format, args...) }

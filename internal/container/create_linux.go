@@ -1,0 +1,177 @@
+package container
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/ocikit/ocikit/internal/cerr"
+	"github.com/ocikit/ocikit/internal/cgroups"
+	"github.com/ocikit/ocikit/internal/fsutil"
+	"github.com/ocikit/ocikit/internal/initproto"
+	"github.com/ocikit/ocikit/internal/spec"
+	"github.com/ocikit/ocikit/internal/state"
+	"github.com/ocikit/ocikit/internal/tty"
+)
+
+// startSocket is the init's start socket in the container's folder.
+const startSocket = "start.sock"
+
+// Create creates a container and leaves it in "created": its init waits
+// in the new namespaces, root filesystem built, for Start.
+func Create(o *CreateOptions) (*state.Record, error) {
+	rec, _, err := create(o)
+	return rec, err
+}
+
+// create does Create's work; it also returns the init's pid so Run, the
+// init's parent, can wait for it.
+func create(o *CreateOptions) (*state.Record, *spawned, error) {
+	id := o.ID
+	wrap := func(err error) error { return cerr.E(id, "create", "", err) }
+	if err := state.ValidateID(id); err != nil {
+		return nil, nil, wrap(err)
+	}
+	bundle, s, rootfsPath, err := loadBundle(o)
+	if err != nil {
+		return nil, nil, err
+	}
+	if s.Process.Terminal && o.ConsoleSocket == "" && o.console == nil {
+		return nil, nil, wrap(errors.New("process.terminal is true but no --console-socket was given (use oci-run for an interactive terminal)"))
+	}
+
+	c, err := o.Store.Create(id)
+	if err != nil {
+		return nil, nil, wrap(err)
+	}
+	defer c.Close()
+	rec, sp, err := build(o, c, s, bundle, rootfsPath)
+	if err != nil {
+		c.Remove()
+		return nil, nil, wrap(err)
+	}
+	return rec, sp, nil
+}
+
+// loadBundle reads and checks the bundle's config.json and root
+// filesystem.
+func loadBundle(o *CreateOptions) (bundle string, s *specs.Spec, rootfsPath string, err error) {
+	wrap := func(err error) error { return cerr.E(o.ID, "create", "", err) }
+	bundle = o.Bundle
+	if bundle == "" {
+		bundle = "."
+	}
+	if bundle, err = filepath.Abs(bundle); err != nil {
+		return "", nil, "", wrap(err)
+	}
+	if s, err = spec.Load(filepath.Join(bundle, "config.json")); err != nil {
+		return "", nil, "", wrap(err)
+	}
+	rootfsPath = s.Root.Path
+	if !filepath.IsAbs(rootfsPath) {
+		rootfsPath = filepath.Join(bundle, rootfsPath)
+	}
+	if fi, err := os.Stat(rootfsPath); err != nil {
+		return "", nil, "", cerr.E(o.ID, "create", rootfsPath, fmt.Errorf("root filesystem: %w", err))
+	} else if !fi.IsDir() {
+		return "", nil, "", cerr.E(o.ID, "create", rootfsPath, errors.New("root filesystem is not a directory"))
+	}
+	return bundle, s, rootfsPath, nil
+}
+
+// build does the part of create that makes things, undoing them all on
+// failure (the caller removes the folder).
+func build(o *CreateOptions, c *state.Container, s *specs.Spec, bundle, rootfsPath string) (_ *state.Record, _ *spawned, err error) {
+	ns, err := planNamespaces(s)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer ns.close()
+
+	cg, err := cgroups.New(o.ID, s.Linux.CgroupsPath, o.Log)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := cg.Create(); err != nil {
+		return nil, nil, err
+	}
+	defer func() {
+		if err != nil {
+			cg.Destroy()
+		}
+	}()
+
+	start, err := listenUnix(c.Path(startSocket))
+	if err != nil {
+		return nil, nil, err
+	}
+	defer start.Close()
+
+	console := o.console
+	if o.ConsoleSocket != "" {
+		if console, err = tty.DialConsole(o.ConsoleSocket); err != nil {
+			return nil, nil, cerr.Op("connect to console socket", o.ConsoleSocket, err)
+		}
+		defer console.Close()
+	}
+
+	sp, err := spawn(&spawnRequest{
+		spec:    s,
+		ns:      ns,
+		cg:      cg,
+		start:   start,
+		console: console,
+		opts:    o,
+		cfg: initproto.Config{
+			ID:          o.ID,
+			Spec:        s,
+			Rootfs:      rootfsPath,
+			NoPivot:     o.NoPivot,
+			UserNS:      ns.userNS,
+			CgroupNS:    ns.cgroupNS,
+			CgroupPaths: cg.Paths,
+			PreserveFDs: o.PreserveFDs,
+		},
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	defer func() {
+		if err != nil {
+			killAndReap(sp.pid)
+		}
+	}()
+
+	cgState, err := json.Marshal(cg.State())
+	if err != nil {
+		return nil, nil, err
+	}
+	rec := &state.Record{
+		OCIVersion:    s.Version,
+		ID:            o.ID,
+		Pid:           sp.pid,
+		Bundle:        bundle,
+		Rootfs:        rootfsPath,
+		Annotations:   s.Annotations,
+		Created:       time.Now().UTC(),
+		InitStartTime: sp.startTime,
+		Cgroup:        cgState,
+		Owner:         os.Geteuid(),
+		Rootless:      os.Geteuid() != 0,
+	}
+	if err := c.Save(rec); err != nil {
+		return nil, nil, err
+	}
+	if o.PidFile != "" {
+		if err := fsutil.WriteFileAtomic(o.PidFile, []byte(strconv.Itoa(sp.pid)), 0o644, false); err != nil {
+			return nil, nil, cerr.Op("write pid file", o.PidFile, err)
+		}
+	}
+	return rec, sp, nil
+}

@@ -1,0 +1,59 @@
+package container
+
+import (
+	"errors"
+
+	"github.com/ocikit/ocikit/internal/cerr"
+	"github.com/ocikit/ocikit/internal/state"
+)
+
+// Delete removes a container: its processes (a created container's init
+// is killed, as the spec allows; a running one only with force), its
+// cgroup and its state folder. Mounts die with its mount namespace. A
+// missing container is an error unless force is set.
+func Delete(store *state.Store, id string, force bool) error {
+	c, err := store.Get(id)
+	if err != nil {
+		if force && errors.Is(err, state.ErrNotExist) {
+			return nil
+		}
+		return cerr.E(id, "delete", "", err)
+	}
+	defer c.Close()
+	rec, err := c.Load()
+	if err != nil {
+		if !force {
+			return cerr.E(id, "delete", "", err)
+		}
+		// An unreadable state under --force: remove what can be.
+		rec = &state.Record{ID: id}
+	}
+	switch st := rec.Status(); st {
+	case state.Running:
+		if !force {
+			return cerr.E(id, "delete", "", errors.New("container is running (stop it first, or use --force)"))
+		}
+	case state.Creating:
+		// We hold the lock, so no oci-create is working on it: this is
+		// what a killed create left behind.
+		if !force {
+			return cerr.E(id, "delete", "", errors.New("container is still being created (or its create was interrupted: use --force)"))
+		}
+	}
+	cg, err := loadCgroup(rec)
+	if err != nil {
+		return cerr.E(id, "delete", "", err)
+	}
+	if rec.Pid > 0 {
+		if err := killAll(rec, cg); err != nil {
+			return cerr.E(id, "delete", "", err)
+		}
+	}
+	if err := cg.Destroy(); err != nil {
+		return cerr.E(id, "delete", "", err)
+	}
+	if err := c.Remove(); err != nil {
+		return cerr.E(id, "delete", "", err)
+	}
+	return nil
+}

@@ -1,0 +1,6 @@
+// Package container implements the lifecycle operations the tools call —
+// Create, Start, Kill, Delete, State and Run — on top of the state store.
+// Each operation locks the container's folder, checks the status the spec
+// requires, and on failure leaves nothing behind: no state folder, cgroup,
+// mount or process.
+package container

@@ -1,0 +1,26 @@
+package container
+
+import (
+	"log/slog"
+	"os"
+
+	"github.com/ocikit/ocikit/internal/state"
+)
+
+// CreateOptions are the inputs of Create.
+type CreateOptions struct {
+	Store         *state.Store
+	ID            string
+	Bundle        string // default: the current directory
+	PidFile       string
+	ConsoleSocket string // path of a unix socket to send the pty master to
+	PreserveFDs   int
+	NoPivot       bool
+	// Stdio of the container's process (nil: /dev/null).
+	Stdin, Stdout, Stderr *os.File
+	Log                   *slog.Logger
+
+	// console, when set, receives the pty master instead of a socket
+	// path: Run uses a socketpair.
+	console *os.File
+}
