@@ -128,6 +128,7 @@ func build(o *CreateOptions, c *state.Container, s *specs.Spec, bundle, rootfsPa
 		start:   start,
 		console: console,
 		opts:    o,
+		bundle:  bundle,
 		cfg: initproto.Config{
 			ID:          o.ID,
 			Spec:        s,

@@ -31,6 +31,7 @@ type spawnRequest struct {
 	console *os.File // connected console socket, or nil
 	cfg     initproto.Config
 	opts    *CreateOptions
+	bundle  string
 }
 
 // spawn starts the init (this binary, re-executed), walks it through the
@@ -65,9 +66,11 @@ func spawn(r *spawnRequest) (*spawned, error) {
 		self = "/proc/self/exe"
 	}
 	cmd := &exec.Cmd{
-		Path:       "/proc/self/exe",
-		Args:       []string{self, "init", r.cfg.ID},
-		Env:        []string{fmt.Sprintf("%s=%d", initproto.EnvInit, sockFD)},
+		Path: "/proc/self/exe",
+		Args: []string{self, "init", r.cfg.ID},
+		Env:  []string{fmt.Sprintf("%s=%d", initproto.EnvInit, sockFD)},
+		// Relative bind mount sources are relative to the bundle.
+		Dir:        r.bundle,
 		Stdin:      r.opts.Stdin,
 		Stdout:     r.opts.Stdout,
 		Stderr:     r.opts.Stderr,
