@@ -232,7 +232,7 @@ func (s *setup) mountCgroupV1(dest string, hs []cgroups.Hierarchy, o *mountOpts)
 			return mountError(path.Join(dest, name), fstype, err)
 		}
 	}
-	for _, l := range symlinks(hs, isHostSymlink) {
+	for _, l := range cgroupLinks(hs, isHostSymlink) {
 		if err := unix.Symlinkat(l.target, int(top.Fd()), l.name); err != nil && !errors.Is(err, unix.EEXIST) {
 			return fmt.Errorf("symlink %q: %w", path.Join(dest, l.name), err)
 		}
@@ -289,10 +289,10 @@ func (s *setup) mountHierarchy(top *os.File, name string, h cgroups.Hierarchy, o
 // symlink is a symbolic link to make: name, in some directory, pointing at target.
 type symlink struct{ name, target string }
 
-// symlinks lists the symlinks to recreate for hierarchies with several
+// cgroupLinks lists the symlinks to recreate for hierarchies with several
 // controllers: a host that mounts "cpu,cpuacct" usually links "cpu" and
 // "cpuacct" to it, and tools in the container look for those names.
-func symlinks(hs []cgroups.Hierarchy, isLink func(string) bool) []symlink {
+func cgroupLinks(hs []cgroups.Hierarchy, isLink func(string) bool) []symlink {
 	var links []symlink
 	for _, h := range hs {
 		if h.Version != 1 || len(h.Controllers) < 2 {

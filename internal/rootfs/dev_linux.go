@@ -146,9 +146,9 @@ func (s *setup) createDevice(d specs.LinuxDevice) error {
 	if dest == "/" {
 		return errors.New("device path is the root")
 	}
-	dir, err := pathrs.MkdirAllHandle(s.root, path.Dir(dest), 0o755)
+	dir, err := s.mkdirAll(path.Dir(dest))
 	if err != nil {
-		return fmt.Errorf("create directory %q in the root: %w", path.Dir(dest), err)
+		return err
 	}
 	defer dir.Close()
 	name := path.Base(dest)

@@ -38,14 +38,27 @@ func (s *setup) notRoot(f *os.File, dest string) error {
 	return nil
 }
 
+// mkdirAll is pathrs.MkdirAllHandle with an error that says what went
+// wrong in terms of the image.
+func (s *setup) mkdirAll(dir string) (*os.File, error) {
+	f, err := pathrs.MkdirAllHandle(s.root, dir, 0o755)
+	if errors.Is(err, unix.ENOTDIR) {
+		return nil, fmt.Errorf("create directory %q in the root: %w (a path component is a file, or a symlink to nothing in the root)", dir, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("create directory %q in the root: %w", dir, err)
+	}
+	return f, nil
+}
+
 // dirTarget returns a handle on the directory dest inside the root,
 // creating it and its parents. Symlinks on the way are followed, but only
 // inside the root (pathrs-lite: openat2 RESOLVE_IN_ROOT or an emulation),
 // so an image or a shared volume cannot send the mount outside.
 func (s *setup) dirTarget(dest string) (*os.File, error) {
-	f, err := pathrs.MkdirAllHandle(s.root, dest, 0o755)
+	f, err := s.mkdirAll(dest)
 	if err != nil {
-		return nil, fmt.Errorf("create directory %q in the root: %w", dest, err)
+		return nil, err
 	}
 	if err := s.notRoot(f, dest); err != nil {
 		f.Close()
@@ -69,9 +82,9 @@ func (s *setup) fileTarget(dest string) (*os.File, error) {
 	if !errors.Is(err, unix.ENOENT) {
 		return nil, fmt.Errorf("open %q in the root: %w", dest, err)
 	}
-	parent, err := pathrs.MkdirAllHandle(s.root, path.Dir(dest), 0o755)
+	parent, err := s.mkdirAll(path.Dir(dest))
 	if err != nil {
-		return nil, fmt.Errorf("create directory %q in the root: %w", path.Dir(dest), err)
+		return nil, err
 	}
 	defer parent.Close()
 	return createFile(parent, path.Base(dest), dest, 0o644)
@@ -98,9 +111,9 @@ func createFile(dir *os.File, name, display string, mode uint32) (*os.File, erro
 // the AppArmor and SELinux attribute files the runtime writes in a place
 // the image chose (CVE-2019-16884).
 func (s *setup) strictDirTarget(dest string) (*os.File, error) {
-	parent, err := pathrs.MkdirAllHandle(s.root, path.Dir(dest), 0o755)
+	parent, err := s.mkdirAll(path.Dir(dest))
 	if err != nil {
-		return nil, fmt.Errorf("create directory %q in the root: %w", path.Dir(dest), err)
+		return nil, err
 	}
 	defer parent.Close()
 	name := path.Base(dest)

@@ -79,15 +79,17 @@ func Setup(cfg *Config) (res *Result, err error) {
 	}
 	res = &Result{}
 	if cfg.Terminal {
-		if res.ConsoleMaster, res.ConsoleSlave, err = s.setupConsole(); err != nil {
+		master, slave, err := s.setupConsole()
+		if err != nil {
 			return nil, err
 		}
 		defer func() {
-			if err != nil {
-				res.ConsoleMaster.Close()
-				res.ConsoleSlave.Close()
+			if res == nil {
+				master.Close()
+				slave.Close()
 			}
 		}()
+		res.ConsoleMaster, res.ConsoleSlave = master, slave
 	}
 	if cfg.NoPivot {
 		err = s.moveRoot()
