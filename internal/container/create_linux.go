@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -78,6 +79,10 @@ func loadBundle(o *CreateOptions) (bundle string, s *specs.Spec, rootfsPath stri
 		rootfsPath = filepath.Join(bundle, rootfsPath)
 	}
 	if fi, err := os.Stat(rootfsPath); err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the path is named already
+		}
 		return "", nil, "", cerr.E(o.ID, "create", rootfsPath, fmt.Errorf("root filesystem: %w", err))
 	} else if !fi.IsDir() {
 		return "", nil, "", cerr.E(o.ID, "create", rootfsPath, errors.New("root filesystem is not a directory"))
