@@ -229,7 +229,7 @@ func (s *setup) mountCgroupV1(dest string, hs []cgroups.Hierarchy, o *mountOpts)
 			fstype = "cgroup2"
 		}
 		if err := s.mountHierarchy(top, name, h, o); err != nil {
-			return mountError(path.Join(dest, name), fstype, err)
+			return fmt.Errorf("%s %q: %w", fstype, path.Join(dest, name), err)
 		}
 	}
 	for _, l := range cgroupLinks(hs, isHostSymlink) {

@@ -19,7 +19,8 @@ type checkEnv struct {
 	res *Result
 }
 
-// checks are run by name in the child, inside the container.
+// checks are run by name in the child, inside the container. Those
+// named args-* take their parameters from the scenario's Args.
 var checks = map[string]func(*checkEnv) error{
 	"mounts":   checkDefaultMounts,
 	"devices":  checkDevices,
@@ -32,74 +33,17 @@ var checks = map[string]func(*checkEnv) error{
 	"nohost":   checkNoHost,
 	"exec":     checkExec,
 	"console":  checkConsole,
-	"mountat":  checkMountAt,
-	"args-ro":  func(e *checkEnv) error { return mustBeReadOnly(strings.Split(e.sc.Args["ro"], ",")...) },
-	"args-exist": func(e *checkEnv) error {
-		for _, p := range strings.Split(e.sc.Args["exist"], ",") {
-			if _, err := os.Lstat(p); err != nil {
-				return err
-			}
-		}
-		return nil
-	},
-	"args-flags": checkFlags,
-	"args-dev":   checkDev,
-	"args-st_dev": func(e *checkEnv) error {
-		// "path=N" or "path!=N": the filesystem device path is on.
-		for _, a := range strings.Split(e.sc.Args["st_dev"], ",") {
-			p, want, _ := strings.Cut(a, "=")
-			p, negate := strings.CutSuffix(p, "!")
-			var st unix.Stat_t
-			if err := unix.Stat(p, &st); err != nil {
-				return err
-			}
-			if got := fmt.Sprint(st.Dev); (got == want) == negate {
-				return fmt.Errorf("%s is on device %s, want %s", p, got, a)
-			}
-		}
-		return nil
-	},
-	"args-rw": func(e *checkEnv) error {
-		for _, p := range strings.Split(e.sc.Args["rw"], ",") {
-			if err := unix.Access(p, unix.W_OK); err != nil {
-				return fmt.Errorf("access(%s, W_OK): %w", p, err)
-			}
-		}
-		return nil
-	},
-	"args-empty": func(e *checkEnv) error {
-		data, err := readAll(e.sc.Args["empty"])
-		if err == nil && len(data) != 0 {
-			err = fmt.Errorf("%s holds %q", e.sc.Args["empty"], data)
-		}
-		return err
-	},
-	"args-self": func(e *checkEnv) error {
-		// The child is pid 1 of its pid namespace.
-		data, err := readAll(e.sc.Args["self"])
-		if err == nil && !slices.Contains(strings.Fields(string(data)), "1") {
-			err = fmt.Errorf("%s holds %q, not this process", e.sc.Args["self"], data)
-		}
-		return err
-	},
-	"args-shared": func(e *checkEnv) error {
-		ms, err := mountTable()
-		if err != nil {
-			return err
-		}
-		for _, p := range strings.Split(e.sc.Args["shared"], ",") {
-			m, ok := topMount(ms, p)
-			if !ok || !slices.ContainsFunc(m.optional, func(o string) bool { return strings.HasPrefix(o, "shared:") }) {
-				return fmt.Errorf("%s is not a shared mount (%v)", p, m.optional)
-			}
-		}
-		return nil
-	},
-	"dump": func(*checkEnv) error {
-		data, err := readAll("/proc/self/mountinfo")
-		fmt.Print(string(data))
-		return err
-	},
+
+	"mountat":     checkMountAt,
+	"args-ro":     checkArgsReadOnly,
+	"args-rw":     checkArgsWritable,
+	"args-exist":  checkArgsExist,
+	"args-flags":  checkFlags,
+	"args-dev":    checkDev,
+	"args-st_dev": checkArgsStDev,
+	"args-empty":  checkArgsEmpty,
+	"args-self":   checkArgsSelf,
+	"args-shared": checkArgsShared,
 }
 
 // mountInfo is one line of /proc/self/mountinfo.
@@ -376,49 +320,6 @@ func checkConsole(e *checkEnv) error {
 	n, err := c.Read(buf)
 	if err != nil || string(buf[:n]) != "ping\n" {
 		return fmt.Errorf("read %q, %v from /dev/console", buf[:n], err)
-	}
-	return nil
-}
-
-// checkMountAt checks that Args["mountat"] is a mount point of type
-// Args["mountat-type"] inside the container.
-func checkMountAt(e *checkEnv) error {
-	ms, err := mountTable()
-	if err != nil {
-		return err
-	}
-	return expectMount(ms, e.sc.Args["mountat"], e.sc.Args["mountat-type"])
-}
-
-// checkFlags checks that Args["flags-path"] is on a mount with every
-// per-mount option in Args["flags"].
-func checkFlags(e *checkEnv) error {
-	ms, err := mountTable()
-	if err != nil {
-		return err
-	}
-	return expectMount(ms, e.sc.Args["flags-path"], "", strings.Split(e.sc.Args["flags"], ",")...)
-}
-
-// checkDev checks the devices in Args["dev"]: comma-separated
-// "path type major minor mode uid gid".
-func checkDev(e *checkEnv) error {
-	for _, d := range strings.Split(e.sc.Args["dev"], ",") {
-		var p, typ string
-		var major, minor, uid, gid uint32
-		var perm uint32
-		if _, err := fmt.Sscanf(d, "%s %s %d %d %o %d %d", &p, &typ, &major, &minor, &perm, &uid, &gid); err != nil {
-			return fmt.Errorf("bad dev argument %q: %w", d, err)
-		}
-		var st unix.Stat_t
-		if err := unix.Lstat(p, &st); err != nil {
-			return err
-		}
-		ftype := map[string]uint32{"c": unix.S_IFCHR, "b": unix.S_IFBLK, "p": unix.S_IFIFO}[typ]
-		if st.Mode&unix.S_IFMT != ftype || st.Mode&0o7777 != perm || st.Uid != uid || st.Gid != gid ||
-			typ != "p" && (unix.Major(st.Rdev) != major || unix.Minor(st.Rdev) != minor) {
-			return fmt.Errorf("%s: mode %#o rdev %d:%d owner %d:%d, want %s", p, st.Mode, unix.Major(st.Rdev), unix.Minor(st.Rdev), st.Uid, st.Gid, d)
-		}
 	}
 	return nil
 }

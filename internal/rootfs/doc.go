@@ -9,4 +9,15 @@
 // symlink in the image, or one swapped in by a race through a shared
 // volume, can never send a mount outside the root (CVE-2021-30465,
 // CVE-2024-45310).
+//
+// The descriptors reach mount(2) as magic links, "thread-self/fd/N",
+// relative to a handle on the runtime's own procfs taken before anything
+// else: the same code works before and after pivot_root, and never relies
+// on a /proc that the container's spec or image provides. A magic link
+// names the directory beneath a mount made through it, so anything done
+// to the new mount afterwards (remount, propagation, statfs checks) goes
+// through a fresh in-root lookup, verified to land on a new mount root.
+//
+// Setup is Linux-only and changes process-wide state (working directory,
+// root, mount namespace): it belongs in the container's init, once.
 package rootfs

@@ -18,13 +18,15 @@ func mountError(dest, fstype string, err error) error {
 // mountEntry makes one of the spec's mounts.
 func (s *setup) mountEntry(m specs.Mount) error {
 	o, err := parseOptions(m.Options)
+	if err != nil {
+		return mountError(m.Destination, m.Type, err)
+	}
+	// A bind mount is told by its options; its type is conventionally
+	// "bind" or "none" and says nothing to the kernel.
 	fstype := m.Type
-	if err == nil && (o.bind() || fstype == "bind") {
+	if o.bind() || fstype == "bind" {
 		fstype = "bind"
 		o.flags |= unix.MS_BIND
-	}
-	if err != nil {
-		return mountError(m.Destination, fstype, err)
 	}
 	if len(m.UIDMappings) > 0 || len(m.GIDMappings) > 0 {
 		return mountError(m.Destination, fstype, errors.New("id-mapped mounts are not supported"))
