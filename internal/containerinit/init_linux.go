@@ -95,17 +95,18 @@ func setup(cfg *initproto.Config) (*os.File, string, error) {
 		CgroupNS:    cfg.CgroupNS,
 		CgroupPaths: cfg.CgroupPaths,
 		Terminal:    s.Process.Terminal,
+		AfterPivot: func() error {
+			if s.Linux == nil {
+				return nil
+			}
+			return writeSysctls(s.Linux.Sysctl)
+		},
 	})
 	if err != nil {
 		return nil, "", err
 	}
 	if s.Process.Terminal {
 		if err := setupConsole(cfg, res); err != nil {
-			return nil, "", err
-		}
-	}
-	if s.Linux != nil {
-		if err := writeSysctls(s.Linux.Sysctl); err != nil {
 			return nil, "", err
 		}
 	}

@@ -19,6 +19,10 @@ type Config struct {
 	CgroupNS    bool              // the container has its own cgroup namespace
 	CgroupPaths map[string]string // the container's cgroup per hierarchy key (cgroups.Hierarchy.Key), absolute host paths
 	Terminal    bool              // make a pty and bind its slave on /dev/console
+	// AfterPivot, when set, runs once the root is entered and before
+	// masked and read-only paths and a read-only root are applied: the
+	// init writes sysctls here, while /proc/sys is still writable.
+	AfterPivot func() error
 }
 
 // Result holds what Setup made that the init still needs.
@@ -98,6 +102,11 @@ func Setup(cfg *Config) (res *Result, err error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if cfg.AfterPivot != nil {
+		if err := cfg.AfterPivot(); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.finishRoot(); err != nil {
 		return nil, err
