@@ -66,21 +66,22 @@ func Op(op, path string, err error) error {
 	return &Error{Op: op, Path: path, Err: err}
 }
 
-// Fields returns the container, operation and path that err carries, for
+// Fields returns the container err names and the most specific operation
+// and path in it (those of the innermost Error that has an operation), for
 // structured (JSON) error output.
 func Fields(err error) (container, op, path string) {
-	var ce *Error
-	if errors.As(err, &ce) {
-		container, op, path = ce.Container, ce.Op, ce.Path
-		var inner *Error
-		if (op == "" || path == "") && errors.As(ce.Err, &inner) {
-			if op == "" {
-				op = inner.Op
-			}
-			if path == "" {
-				path = inner.Path
-			}
+	for err != nil {
+		var ce *Error
+		if !errors.As(err, &ce) {
+			break
 		}
+		if container == "" {
+			container = ce.Container
+		}
+		if ce.Op != "" {
+			op, path = ce.Op, ce.Path
+		}
+		err = ce.Err
 	}
 	return
 }
