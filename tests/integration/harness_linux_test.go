@@ -1,0 +1,246 @@
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// toolTimeout bounds one tool invocation, so a hung container fails its
+// test instead of the whole run; no test expects to come near it.
+const toolTimeout = 2 * time.Minute
+
+// inflight holds the pids of the tool processes started and not yet
+// waited for, which the zombie check must not count as leaks.
+var inflight sync.Map
+
+// rt is one test's runtime: its own state directory and bundles, all
+// under one temporary directory, and the IDs it handed out.
+type rt struct {
+	t    *testing.T
+	base string // the test's temporary directory
+	root string // --root
+
+	mu  sync.Mutex
+	ids []string
+	n   int
+}
+
+// newRT skips the test unless containers can run here and returns a
+// runtime with a fresh state directory. Containers left by a failed test
+// are force-deleted when it ends.
+func newRT(t *testing.T) *rt {
+	t.Helper()
+	needHost(t)
+	base := t.TempDir()
+	r := &rt{t: t, base: base, root: filepath.Join(base, "state")}
+	t.Cleanup(func() {
+		for _, id := range r.issued() {
+			r.exec(runOpts{}, "oci-delete", "--root", r.root, "--force", id)
+		}
+	})
+	return r
+}
+
+var idSeq atomic.Int64
+
+// id returns a container ID unique to this test run, holding what for the
+// reader of a failure. The pid in it keeps concurrent runs apart.
+func (r *rt) id(what string) string {
+	id := fmt.Sprintf("it%d-%d-%s", os.Getpid(), idSeq.Add(1), what)
+	r.mu.Lock()
+	r.ids = append(r.ids, id)
+	r.mu.Unlock()
+	return id
+}
+
+func (r *rt) issued() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.ids...)
+}
+
+// dir makes a new directory under the test's temporary directory.
+func (r *rt) dir(name string) string {
+	r.mu.Lock()
+	r.n++
+	d := filepath.Join(r.base, fmt.Sprintf("%s-%d", name, r.n))
+	r.mu.Unlock()
+	if err := os.Mkdir(d, 0o755); err != nil {
+		r.t.Fatal(err)
+	}
+	return d
+}
+
+// result is what a tool did.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func (res result) String() string {
+	return fmt.Sprintf("exit %d, stdout %q, stderr %q", res.code, res.stdout, res.stderr)
+}
+
+// runOpts are the less common ways to run a tool.
+type runOpts struct {
+	stdin  *os.File
+	extra  []*os.File // fds 3.. of the tool
+	env    []string   // added to the tool's environment
+	prefix []string   // a command the tool runs under, such as setpriv
+	dir    string     // working directory
+}
+
+// exec runs a tool from binDir. Its standard streams are files, not pipes:
+// a container holds the stderr of oci-create (and oci-run --detach) after
+// the tool exits, and a pipe would keep us waiting for the container.
+func (r *rt) exec(o runOpts, tool string, args ...string) result {
+	r.t.Helper()
+	outF, errF := r.tempFile(), r.tempFile()
+	defer outF.Close()
+	defer errF.Close()
+	argv := append(append(append([]string(nil), o.prefix...), filepath.Join(binDir, tool)), args...)
+	ctx, cancel := context.WithTimeout(context.Background(), toolTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Stdin = o.stdin
+	cmd.Stdout, cmd.Stderr = outF, errF
+	cmd.ExtraFiles = o.extra
+	cmd.Dir = o.dir
+	cmd.Env = append([]string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}, o.env...)
+	if err := cmd.Start(); err != nil {
+		r.t.Fatalf("start %s: %v", tool, err)
+	}
+	inflight.Store(cmd.Process.Pid, true)
+	err := cmd.Wait()
+	inflight.Delete(cmd.Process.Pid)
+	res := result{code: cmd.ProcessState.ExitCode(), stdout: readAll(r.t, outF), stderr: readAll(r.t, errF)}
+	var ee *exec.ExitError
+	switch {
+	case ctx.Err() != nil:
+		r.t.Fatalf("%s %s: gave up after %v: %s", tool, strings.Join(args, " "), toolTimeout, res)
+	case err != nil && !errors.As(err, &ee):
+		r.t.Fatalf("%s: %v", tool, err)
+	}
+	return res
+}
+
+func (r *rt) tempFile() *os.File {
+	f, err := os.CreateTemp(r.base, "io-")
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	os.Remove(f.Name())
+	return f
+}
+
+func readAll(t *testing.T, f *os.File) string {
+	t.Helper()
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// oci runs a tool with this test's --root.
+func (r *rt) oci(tool string, args ...string) result {
+	r.t.Helper()
+	return r.exec(runOpts{}, tool, append([]string{"--root", r.root}, args...)...)
+}
+
+// must runs a tool with this test's --root and fails the test unless it
+// succeeds; it returns the tool's stdout.
+func (r *rt) must(tool string, args ...string) string {
+	r.t.Helper()
+	res := r.oci(tool, args...)
+	if res.code != 0 {
+		r.t.Fatalf("%s %s: %s", tool, strings.Join(args, " "), res)
+	}
+	return res.stdout
+}
+
+// stateView is a state as the tools print it.
+type stateView struct {
+	OCIVersion  string            `json:"ociVersion"`
+	ID          string            `json:"id"`
+	Status      string            `json:"status"`
+	Pid         int               `json:"pid"`
+	Bundle      string            `json:"bundle"`
+	Rootfs      string            `json:"rootfs"`
+	Created     string            `json:"created"`
+	Annotations map[string]string `json:"annotations"`
+}
+
+// parseState decodes one line of state output.
+func parseState(t *testing.T, line string) stateView {
+	t.Helper()
+	var v stateView
+	if err := json.Unmarshal([]byte(strings.TrimSpace(line)), &v); err != nil {
+		t.Fatalf("state output %q: %v", line, err)
+	}
+	return v
+}
+
+// state returns a container's state through oci-state.
+func (r *rt) state(id string) stateView {
+	r.t.Helper()
+	return parseState(r.t, r.must("oci-state", id))
+}
+
+// waitStatus polls oci-state until the container has the status want.
+func (r *rt) waitStatus(id, want string) stateView {
+	r.t.Helper()
+	var last stateView
+	eventually(r.t, fmt.Sprintf("container %s to be %s", id, want), func() bool {
+		last = r.state(id)
+		return last.Status == want
+	})
+	return last
+}
+
+// eventually polls cond until it holds. The bound only keeps a broken
+// runtime from hanging the suite; no test depends on how long it takes.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// errLine checks that a failed tool reported exactly one line on stderr,
+// starting with "TOOL: container "ID"" and holding each of want.
+func errLine(t *testing.T, res result, tool, id string, want ...string) {
+	t.Helper()
+	msg := strings.TrimSuffix(res.stderr, "\n")
+	if msg == "" || strings.Contains(msg, "\n") {
+		t.Errorf("%s: want one error line, got %q", tool, res.stderr)
+		return
+	}
+	prefix := fmt.Sprintf("%s: container %q: ", tool, id)
+	if !strings.HasPrefix(msg, prefix) {
+		t.Errorf("%s: error %q does not start with %q", tool, msg, prefix)
+	}
+	for _, w := range want {
+		if !strings.Contains(msg, w) {
+			t.Errorf("%s: error %q does not mention %q", tool, msg, w)
+		}
+	}
+}
