@@ -115,6 +115,11 @@ func setup(cfg *initproto.Config) (*os.File, string, error) {
 	}
 	path, err := process.LookPath(s.Process.Args[0], s.Process.Env)
 	if err != nil {
+		// LookPath's message already reads `exec "ARG0": reason`: keep
+		// the operation and path as fields and say the reason once.
+		if inner := errors.Unwrap(err); inner != nil {
+			err = inner
+		}
 		return nil, "", cerr.Op("exec", s.Process.Args[0], err)
 	}
 	// Everything the user program must not inherit is close-on-exec from
