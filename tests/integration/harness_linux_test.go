@@ -82,6 +82,18 @@ func (r *rt) dir(name string) string {
 	return d
 }
 
+// traversable lets every user reach the test's directory: t.TempDir makes
+// its parent 0700, which the tests that run a container as another host
+// user need open.
+func (r *rt) traversable() {
+	r.t.Helper()
+	for _, d := range []string{filepath.Dir(r.base), r.base} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			r.t.Fatal(err)
+		}
+	}
+}
+
 // result is what a tool did.
 type result struct {
 	code           int
@@ -101,7 +113,7 @@ type runOpts struct {
 	dir    string     // working directory
 }
 
-// exec runs a tool from binDir. Its standard streams are files, not pipes:
+// exec runs a tool from binDir (or the program at an absolute path). Its standard streams are files, not pipes:
 // a container holds the stderr of oci-create (and oci-run --detach) after
 // the tool exits, and a pipe would keep us waiting for the container.
 func (r *rt) exec(o runOpts, tool string, args ...string) result {
@@ -109,7 +121,11 @@ func (r *rt) exec(o runOpts, tool string, args ...string) result {
 	outF, errF := r.tempFile(), r.tempFile()
 	defer outF.Close()
 	defer errF.Close()
-	argv := append(append(append([]string(nil), o.prefix...), filepath.Join(binDir, tool)), args...)
+	prog := tool
+	if !filepath.IsAbs(prog) {
+		prog = filepath.Join(binDir, tool)
+	}
+	argv := append(append(append([]string(nil), o.prefix...), prog), args...)
 	ctx, cancel := context.WithTimeout(context.Background(), toolTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
@@ -135,21 +151,27 @@ func (r *rt) exec(o runOpts, tool string, args ...string) result {
 	return res
 }
 
+// tempFile returns an unnamed file for a tool's output. It is opened for
+// appending, so what a container writes after we read always lands at the
+// end, and readAll reads it with pread, leaving the shared offset alone.
 func (r *rt) tempFile() *os.File {
-	f, err := os.CreateTemp(r.base, "io-")
+	r.t.Helper()
+	tmp, err := os.CreateTemp(r.base, "io-")
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	os.Remove(f.Name())
+	defer tmp.Close()
+	f, err := os.OpenFile(tmp.Name(), os.O_RDWR|os.O_APPEND, 0)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	os.Remove(tmp.Name())
 	return f
 }
 
 func readAll(t *testing.T, f *os.File) string {
 	t.Helper()
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		t.Fatal(err)
-	}
-	b, err := io.ReadAll(f)
+	b, err := io.ReadAll(io.NewSectionReader(f, 0, 1<<40))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,6 +263,14 @@ func errLine(t *testing.T, res result, tool, id string, want ...string) {
 	for _, w := range want {
 		if !strings.Contains(msg, w) {
 			t.Errorf("%s: error %q does not mention %q", tool, msg, w)
+		}
+	}
+	// A part said twice in a row ("exec "x": exec "x": ...") is an error
+	// wrapped twice with the same context.
+	parts := strings.Split(msg, ": ")
+	for i := 1; i < len(parts); i++ {
+		if parts[i] == parts[i-1] {
+			t.Errorf("%s: error %q repeats %q", tool, msg, parts[i])
 		}
 	}
 }
