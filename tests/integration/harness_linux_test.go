@@ -274,3 +274,13 @@ func errLine(t *testing.T, res result, tool, id string, want ...string) {
 		}
 	}
 }
+
+// readDirNames lists a directory's entries.
+func readDirNames(dir string) ([]string, error) {
+	ents, err := os.ReadDir(dir)
+	names := make([]string, 0, len(ents))
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	return names, err
+}
