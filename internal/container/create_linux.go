@@ -121,7 +121,7 @@ func build(o *CreateOptions, c *state.Container, s *specs.Spec, bundle, rootfsPa
 	console := o.console
 	if o.ConsoleSocket != "" {
 		if console, err = tty.DialConsole(o.ConsoleSocket); err != nil {
-			return nil, nil, cerr.Op("connect to console socket", o.ConsoleSocket, err)
+			return nil, nil, cerr.Op("connect to console socket", o.ConsoleSocket, reason(err))
 		}
 		defer console.Close()
 	}
@@ -176,7 +176,7 @@ func build(o *CreateOptions, c *state.Container, s *specs.Spec, bundle, rootfsPa
 	}
 	if o.PidFile != "" {
 		if err := fsutil.WriteFileAtomic(o.PidFile, []byte(strconv.Itoa(sp.pid)), 0o644, false); err != nil {
-			return nil, nil, cerr.Op("write pid file", o.PidFile, err)
+			return nil, nil, cerr.Op("write pid file", o.PidFile, reason(err))
 		}
 	}
 	return rec, sp, nil

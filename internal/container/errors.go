@@ -1,7 +1,9 @@
 package container
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 
 	"github.com/ocikit/ocikit/internal/cerr"
 )
@@ -10,4 +12,19 @@ import (
 // not allow.
 func wrongStatus(id, op, status, want string) error {
 	return cerr.E(id, op, "", fmt.Errorf("container is %s, not %s", status, want))
+}
+
+// reason strips the context a lower layer put around err (an
+// *fs.PathError, or a wrapper such as "dial console socket %q: ...") for a
+// caller that names the operation and the path itself, so the message
+// says the path once: `write pid file "/x/pid": no such file or directory`.
+func reason(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	if inner := errors.Unwrap(err); inner != nil {
+		return inner
+	}
+	return err
 }

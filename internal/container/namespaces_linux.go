@@ -62,7 +62,7 @@ func planNamespaces(s *specs.Spec) (*nsPlan, error) {
 		f, err := os.OpenFile(ns.Path, os.O_RDONLY, 0)
 		if err != nil {
 			p.close()
-			return nil, cerr.Op("open "+string(ns.Type)+" namespace", ns.Path, err)
+			return nil, cerr.Op("open "+string(ns.Type)+" namespace", ns.Path, reason(err))
 		}
 		if t, err := unix.IoctlRetInt(int(f.Fd()), unix.NS_GET_NSTYPE); err != nil || uintptr(t) != flag {
 			f.Close()
