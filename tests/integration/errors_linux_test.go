@@ -19,6 +19,11 @@ func TestBadCreate(t *testing.T) {
 		id    string                             // "" for a fresh ID
 		setup func(t *testing.T, b *bundle) bool // false: write no config.json
 		want  func(b *bundle) []string           // parts of the message
+		flags func(b *bundle) []string           // more options for the tool
+		// pathTwice marks a message that names its path twice, a known
+		// wart of internal/spec (`config "P": open P: ...`), which this
+		// suite does not own; every other message names it once.
+		pathTwice bool
 	}{{
 		name:  "malformed-json",
 		setup: rawConfig(`{"ociVersion": "1.3.0", "process": `),
@@ -55,9 +60,33 @@ func TestBadCreate(t *testing.T) {
 		setup: edit(func(s *specs.Spec) { s.Process.Args = []string{"/bin/nonexistent"} }),
 		want:  func(*bundle) []string { return []string{"/bin/nonexistent"} },
 	}, {
-		name:  "no-config",
-		setup: func(*testing.T, *bundle) bool { return false },
-		want:  configPath,
+		// The init fails after the root filesystem is built.
+		name:  "bad-sysctl",
+		setup: edit(func(s *specs.Spec) { s.Linux.Sysctl = map[string]string{"kernel.nosuchkey": "1"} }),
+		want:  func(*bundle) []string { return []string{"kernel.nosuchkey"} },
+	}, {
+		name: "bad-namespace-path",
+		setup: edit(func(s *specs.Spec) {
+			s.Linux.Namespaces[1] = specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: "/proc/self/ns/nosuch"}
+		}),
+		want: func(*bundle) []string { return []string{"/proc/self/ns/nosuch"} },
+	}, {
+		// The console socket is dialled after the cgroup is made.
+		name:  "bad-console-socket",
+		setup: edit(func(s *specs.Spec) { s.Process.Terminal = true }),
+		flags: func(b *bundle) []string { return []string{"--console-socket", filepath.Join(b.dir, "nosock")} },
+		want:  func(b *bundle) []string { return []string{filepath.Join(b.dir, "nosock")} },
+	}, {
+		// The pid file is written last, once the init is ready.
+		name:  "bad-pid-file",
+		setup: edit(func(*specs.Spec) {}),
+		flags: func(b *bundle) []string { return []string{"--pid-file", filepath.Join(b.dir, "no", "pid")} },
+		want:  func(b *bundle) []string { return []string{filepath.Join(b.dir, "no", "pid")} },
+	}, {
+		name:      "no-config",
+		setup:     func(*testing.T, *bundle) bool { return false },
+		want:      configPath,
+		pathTwice: true,
 	}}
 	for _, tool := range []string{"oci-create", "oci-run"} {
 		for _, c := range cases {
@@ -73,11 +102,21 @@ func TestBadCreate(t *testing.T) {
 				}
 				id := r.id(c.name)
 				before := len(hostMounts(t))
-				res := r.exec(runOpts{}, tool, "--root", r.root, "--bundle", b.dir, id)
+				args := []string{"--root", r.root, "--bundle", b.dir}
+				if c.flags != nil {
+					args = append(args, c.flags(b)...)
+				}
+				res := r.exec(runOpts{}, tool, append(args, id)...)
 				if res.code != 1 {
 					t.Errorf("%s: %s, want exit 1", tool, res)
 				}
+				t.Logf("%s", strings.TrimSpace(res.stderr))
 				errLine(t, res, tool, id, c.want(b)...)
+				for _, w := range c.want(b) {
+					if n := strings.Count(res.stderr, w); strings.HasPrefix(w, "/") && n > 1 && !c.pathTwice {
+						t.Errorf("%s: error %q names %s %d times", tool, res.stderr, w, n)
+					}
+				}
 				if after := len(hostMounts(t)); after > before {
 					t.Errorf("host mounts went from %d to %d", before, after)
 				}
