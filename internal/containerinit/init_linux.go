@@ -187,7 +187,8 @@ func waitAndExec(cfg *initproto.Config, start *os.File, path string) int {
 		start.Close()
 		p := cfg.Spec.Process
 		err = process.Exec(path, p.Args, p.Env)
-		fmt.Fprintf(conn, "%v", cerr.Op("exec", path, err))
+		// Exec's error already reads `exec "PATH": reason`.
+		fmt.Fprintf(conn, "%v", err)
 		conn.Close()
 		return 127
 	}
