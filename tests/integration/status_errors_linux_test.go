@@ -1,6 +1,8 @@
 package integration
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -174,5 +176,33 @@ func TestConcurrentCreate(t *testing.T) {
 		t.Errorf("the winner is %s, want created", st.Status)
 	}
 	r.must("oci-delete", "--force", id)
+	assertClean(t, r.root, id)
+}
+
+// TestStartExecFails removes the program between create and start: the
+// start fails with one line naming the program once, the container is
+// stopped, and it deletes cleanly.
+func TestStartExecFails(t *testing.T) {
+	t.Parallel()
+	r := newRT(t)
+	b := r.bundle("/bin/vanishing", "1000")
+	if err := copyFile("/bin/busybox", filepath.Join(b.rootfs, "bin", "vanishing"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	id := r.id("vanish")
+	r.create(b, id)
+	if err := os.Remove(filepath.Join(b.rootfs, "bin", "vanishing")); err != nil {
+		t.Fatal(err)
+	}
+	res := r.oci("oci-start", id)
+	if res.code != 1 {
+		t.Errorf("oci-start of a program that is gone: %s, want exit 1", res)
+	}
+	errLine(t, res, "oci-start", id, "/bin/vanishing")
+	if n := strings.Count(res.stderr, "/bin/vanishing"); n != 1 {
+		t.Errorf("the error names the program %d times: %q", n, res.stderr)
+	}
+	r.waitStatus(id, "stopped")
+	r.must("oci-delete", id)
 	assertClean(t, r.root, id)
 }
