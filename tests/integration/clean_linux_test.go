@@ -115,8 +115,16 @@ var (
 	hierErr  error
 )
 
-// cgroupDirs returns where container id's cgroup is in each hierarchy.
+// cgroupDirs returns where container id's cgroup is in each hierarchy
+// when its spec has no linux.cgroupsPath.
 func cgroupDirs(t *testing.T, id string) []string {
+	t.Helper()
+	return cgroupDirsFor(t, "ocikit-"+id)
+}
+
+// cgroupDirsFor returns the directory of the cgroup path rel, relative to
+// this process's cgroup, in each hierarchy.
+func cgroupDirsFor(t *testing.T, rel string) []string {
 	t.Helper()
 	hierOnce.Do(func() { hiers, hierErr = ownHierarchies() })
 	if hierErr != nil {
@@ -124,7 +132,7 @@ func cgroupDirs(t *testing.T, id string) []string {
 	}
 	dirs := make([]string, 0, len(hiers))
 	for _, h := range hiers {
-		dirs = append(dirs, filepath.Join(h.own, "ocikit-"+id))
+		dirs = append(dirs, filepath.Join(h.own, rel))
 	}
 	return dirs
 }
