@@ -46,14 +46,14 @@ func (s *Store) Create(id string) (*Container, error) {
 	// rootless case shares nothing, but a tool run by root for a user's
 	// container must traverse it); the container folders are 0700.
 	if err := os.MkdirAll(s.Root, 0o711); err != nil {
-		return nil, fmt.Errorf("create state directory %q: %w", s.Root, err)
+		return nil, fmt.Errorf("create state directory %q: %w", s.Root, bare(err, s.Root))
 	}
 	dir := filepath.Join(s.Root, id)
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return nil, fmt.Errorf("%w: %q", ErrExist, dir)
 		}
-		return nil, fmt.Errorf("create state folder %q: %w", dir, err)
+		return nil, fmt.Errorf("create state folder %q: %w", dir, bare(err, dir))
 	}
 	c, err := s.open(id, dir)
 	if err != nil {
@@ -78,7 +78,7 @@ func (s *Store) open(id, dir string) (*Container, error) {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%w: %q", ErrNotExist, dir)
 		}
-		return nil, fmt.Errorf("open state folder %q: %w", dir, err)
+		return nil, fmt.Errorf("open state folder %q: %w", dir, bare(err, dir))
 	}
 	for {
 		err = unix.Flock(int(f.Fd()), unix.LOCK_EX)
@@ -148,7 +148,7 @@ func (s *Store) Read(id string) (*Record, error) {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%w: %q", ErrNotExist, dir)
 		}
-		return nil, fmt.Errorf("read state folder %q: %w", dir, err)
+		return nil, fmt.Errorf("read state folder %q: %w", dir, bare(err, dir))
 	}
 	return readRecord(dir, id)
 }
@@ -160,7 +160,7 @@ func readRecord(dir, id string) (*Record, error) {
 		return &Record{ID: id}, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read state %q: %w", p, err)
+		return nil, fmt.Errorf("read state %q: %w", p, bare(err, p))
 	}
 	var r Record
 	if err := json.Unmarshal(b, &r); err != nil {
@@ -180,7 +180,7 @@ func (s *Store) List() ([]string, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("list state directory %q: %w", s.Root, err)
+		return nil, fmt.Errorf("list state directory %q: %w", s.Root, bare(err, s.Root))
 	}
 	var ids []string
 	for _, e := range ents {
@@ -190,4 +190,14 @@ func (s *Store) List() ([]string, error) {
 	}
 	sort.Strings(ids)
 	return ids, nil
+}
+
+// bare drops the path an *fs.PathError repeats when the message around it
+// names that path already: `create state folder "/x": file name too long`
+// rather than `... "/x": mkdir /x: file name too long`.
+func bare(err error, path string) error {
+	if pe, ok := err.(*fs.PathError); ok && pe.Path == path {
+		return pe.Err
+	}
+	return err
 }
