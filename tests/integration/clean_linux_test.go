@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 )
 
@@ -22,11 +23,11 @@ import (
 func assertClean(t *testing.T, root string, ids ...string) {
 	t.Helper()
 	for _, id := range ids {
-		if _, err := os.Lstat(filepath.Join(root, id)); !errors.Is(err, fs.ErrNotExist) {
+		if _, err := os.Lstat(filepath.Join(root, id)); !absent(err) {
 			t.Errorf("container %s: state folder %s is left (%v)", id, filepath.Join(root, id), err)
 		}
 		for _, d := range cgroupDirs(t, id) {
-			if _, err := os.Lstat(d); !errors.Is(err, fs.ErrNotExist) {
+			if _, err := os.Lstat(d); !absent(err) {
 				t.Errorf("container %s: cgroup %s is left (%v)", id, d, err)
 			}
 		}
@@ -43,6 +44,12 @@ func assertClean(t *testing.T, root string, ids ...string) {
 	for _, z := range zombieChildren() {
 		t.Errorf("unreaped child of the test: %s", z)
 	}
+}
+
+// absent reports whether a lookup's error says there is no such file; a
+// name too long to be a file name cannot name one either.
+func absent(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENAMETOOLONG)
 }
 
 // mountEntry is one line of a mountinfo file.

@@ -188,6 +188,17 @@ func TestBadIDs(t *testing.T) {
 			errLine(t, res, tool, id, "invalid container ID")
 		}
 	}
+	// Longer than a file name may be (NAME_MAX, 255 bytes): refused when
+	// its folder cannot be made, with the path named once.
+	long := strings.Repeat("x", 300)
+	res := r.oci("oci-create", "--bundle", b.dir, long)
+	if res.code != 1 {
+		t.Errorf("oci-create of a 300-byte ID: %s, want exit 1", res)
+	}
+	errLine(t, res, "oci-create", long)
+	if n := strings.Count(res.stderr, filepath.Join(r.root, long)); n != 1 {
+		t.Errorf("the error names the state folder %d times: %q", n, res.stderr)
+	}
 	// Nothing was made: not even the state directory holds an entry.
 	ents, _ := os.ReadDir(r.root)
 	if len(ents) != 0 {
@@ -196,5 +207,5 @@ func TestBadIDs(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(filepath.Dir(r.root), "x")); err == nil {
 		t.Error("../x escaped the state directory")
 	}
-	assertClean(t, r.root)
+	assertClean(t, r.root, long)
 }
