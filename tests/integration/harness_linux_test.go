@@ -113,13 +113,33 @@ type runOpts struct {
 	dir    string     // working directory
 }
 
-// exec runs a tool from binDir (or the program at an absolute path). Its standard streams are files, not pipes:
-// a container holds the stderr of oci-create (and oci-run --detach) after
-// the tool exits, and a pipe would keep us waiting for the container.
+// exec runs a tool from binDir (or the program at an absolute path) and
+// fails the test if it cannot be run or does not finish.
 func (r *rt) exec(o runOpts, tool string, args ...string) result {
 	r.t.Helper()
-	outF, errF := r.tempFile(), r.tempFile()
+	res, err := r.tryExec(o, tool, args...)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return res
+}
+
+// tryExec is exec for goroutines other than the test's, which must not
+// call t.Fatal: it returns what went wrong instead.
+//
+// The tool's standard streams are files, not pipes: a container holds the
+// stderr of oci-create (and of oci-run --detach) after the tool exits, and
+// a pipe would keep us waiting for the container.
+func (r *rt) tryExec(o runOpts, tool string, args ...string) (result, error) {
+	outF, err := outputFile(r.base)
+	if err != nil {
+		return result{}, err
+	}
 	defer outF.Close()
+	errF, err := outputFile(r.base)
+	if err != nil {
+		return result{}, err
+	}
 	defer errF.Close()
 	prog := tool
 	if !filepath.IsAbs(prog) {
@@ -135,47 +155,64 @@ func (r *rt) exec(o runOpts, tool string, args ...string) result {
 	cmd.Dir = o.dir
 	cmd.Env = append([]string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}, o.env...)
 	if err := cmd.Start(); err != nil {
-		r.t.Fatalf("start %s: %v", tool, err)
+		return result{}, fmt.Errorf("start %s: %w", tool, err)
 	}
 	inflight.Store(cmd.Process.Pid, true)
-	err := cmd.Wait()
+	waitErr := cmd.Wait()
 	inflight.Delete(cmd.Process.Pid)
-	res := result{code: cmd.ProcessState.ExitCode(), stdout: readAll(r.t, outF), stderr: readAll(r.t, errF)}
+	res := result{code: cmd.ProcessState.ExitCode()}
+	if res.stdout, err = readOutput(outF); err != nil {
+		return res, err
+	}
+	if res.stderr, err = readOutput(errF); err != nil {
+		return res, err
+	}
 	var ee *exec.ExitError
 	switch {
 	case ctx.Err() != nil:
-		r.t.Fatalf("%s %s: gave up after %v: %s", tool, strings.Join(args, " "), toolTimeout, res)
-	case err != nil && !errors.As(err, &ee):
-		r.t.Fatalf("%s: %v", tool, err)
+		return res, fmt.Errorf("%s %s: gave up after %v: %s", tool, strings.Join(args, " "), toolTimeout, res)
+	case waitErr != nil && !errors.As(waitErr, &ee):
+		return res, fmt.Errorf("%s: %w", tool, waitErr)
 	}
-	return res
+	return res, nil
 }
 
-// tempFile returns an unnamed file for a tool's output. It is opened for
-// appending, so what a container writes after we read always lands at the
-// end, and readAll reads it with pread, leaving the shared offset alone.
+// tempFile returns an unnamed file in the test's directory, for output.
 func (r *rt) tempFile() *os.File {
 	r.t.Helper()
-	tmp, err := os.CreateTemp(r.base, "io-")
+	f, err := outputFile(r.base)
 	if err != nil {
 		r.t.Fatal(err)
+	}
+	return f
+}
+
+// outputFile returns an unnamed file in dir for a tool's output. It is
+// opened for appending, so what a container writes after we read always
+// lands at the end, and readOutput reads it with pread, leaving the
+// offset the container shares alone.
+func outputFile(dir string) (*os.File, error) {
+	tmp, err := os.CreateTemp(dir, "io-")
+	if err != nil {
+		return nil, err
 	}
 	defer tmp.Close()
-	f, err := os.OpenFile(tmp.Name(), os.O_RDWR|os.O_APPEND, 0)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	os.Remove(tmp.Name())
-	return f
+	defer os.Remove(tmp.Name())
+	return os.OpenFile(tmp.Name(), os.O_RDWR|os.O_APPEND, 0)
+}
+
+func readOutput(f *os.File) (string, error) {
+	b, err := io.ReadAll(io.NewSectionReader(f, 0, 1<<40))
+	return string(b), err
 }
 
 func readAll(t *testing.T, f *os.File) string {
 	t.Helper()
-	b, err := io.ReadAll(io.NewSectionReader(f, 0, 1<<40))
+	s, err := readOutput(f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return string(b)
+	return s
 }
 
 // oci runs a tool with this test's --root.

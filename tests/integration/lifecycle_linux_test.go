@@ -63,17 +63,25 @@ func TestExitBySignal(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := r.id("sigkill")
-	done := make(chan result, 1)
+	type ran struct {
+		res result
+		err error
+	}
+	done := make(chan ran, 1)
 	go func() {
-		done <- r.exec(runOpts{}, "oci-run", "--root", r.root, "--bundle", b.dir, id)
+		res, err := r.tryExec(runOpts{}, "oci-run", "--root", r.root, "--bundle", b.dir, id)
+		done <- ran{res, err}
 	}()
 	eventually(t, "the container to run", func() bool {
 		res := r.oci("oci-state", id)
 		return res.code == 0 && parseState(t, res.stdout).Status == "running"
 	})
 	r.must("oci-kill", id, "KILL")
-	res := <-done
-	if res.code != 137 {
+	got := <-done
+	if got.err != nil {
+		t.Fatal(got.err)
+	}
+	if res := got.res; res.code != 137 {
 		t.Errorf("oci-run of a program killed by SIGKILL: %s, want exit 137", res)
 	}
 	assertClean(t, r.root, id)

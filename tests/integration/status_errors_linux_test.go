@@ -143,15 +143,21 @@ func TestConcurrentCreate(t *testing.T) {
 	id := r.id("race")
 	const n = 8
 	results := make([]result, n)
+	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i] = r.oci("oci-create", "--bundle", b.dir, id)
+			results[i], errs[i] = r.tryExec(runOpts{}, "oci-create", "--root", r.root, "--bundle", b.dir, id)
 		}()
 	}
 	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	won := 0
 	for _, res := range results {
 		switch {
