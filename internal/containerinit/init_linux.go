@@ -52,14 +52,12 @@ func run(sock *os.File) int {
 		fmt.Fprintf(os.Stderr, "ocikit init: read config: %v\n", err)
 		return 1
 	}
+	if cfg.Exec {
+		return runExec(&cfg, sock)
+	}
 	start, path, err := setup(&cfg)
 	if err != nil {
-		rep := initproto.Reply{Error: err.Error()}
-		// Keep the operation and path as fields, for JSON error output.
-		if ce, ok := err.(*cerr.Error); ok && ce.Err != nil {
-			rep = initproto.Reply{Error: ce.Err.Error(), Op: ce.Op, Path: ce.Path}
-		}
-		json.NewEncoder(sock).Encode(rep)
+		sendError(sock, err)
 		return 1
 	}
 	if err := json.NewEncoder(sock).Encode(initproto.Reply{Ready: true}); err != nil {
@@ -67,6 +65,16 @@ func run(sock *os.File) int {
 	}
 	sock.Close()
 	return waitAndExec(&cfg, start, path)
+}
+
+// sendError reports err to the runtime, keeping the operation and path as
+// fields for JSON error output.
+func sendError(sock *os.File, err error) {
+	rep := initproto.Reply{Error: err.Error()}
+	if ce, ok := err.(*cerr.Error); ok && ce.Err != nil {
+		rep = initproto.Reply{Error: ce.Err.Error(), Op: ce.Op, Path: ce.Path}
+	}
+	json.NewEncoder(sock).Encode(rep)
 }
 
 // setup does everything up to "ready" and returns the start listener and
@@ -106,7 +114,10 @@ func setup(cfg *initproto.Config) (*os.File, string, error) {
 		return nil, "", err
 	}
 	if s.Process.Terminal {
-		if err := setupConsole(cfg, res); err != nil {
+		if res == nil || res.ConsoleMaster == nil || res.ConsoleSlave == nil {
+			return nil, "", errors.New("terminal requested but no console was made")
+		}
+		if err := setupConsole(cfg, res.ConsoleMaster, res.ConsoleSlave); err != nil {
 			return nil, "", err
 		}
 	}
@@ -132,35 +143,32 @@ func setup(cfg *initproto.Config) (*os.File, string, error) {
 
 // setupConsole makes the pty slave the process's controlling terminal and
 // stdio, and hands the master to whoever holds the console socket.
-func setupConsole(cfg *initproto.Config, res *rootfs.Result) error {
-	if res == nil || res.ConsoleMaster == nil || res.ConsoleSlave == nil {
-		return errors.New("terminal requested but no console was made")
-	}
+func setupConsole(cfg *initproto.Config, master, slave *os.File) error {
 	if cfg.ConsoleFD < 0 {
 		return errors.New("terminal requested but no console socket was given")
 	}
-	if err := tty.ApplyConsoleSize(res.ConsoleSlave, cfg.Spec.Process.ConsoleSize); err != nil {
+	if err := tty.ApplyConsoleSize(slave, cfg.Spec.Process.ConsoleSize); err != nil {
 		return cerr.Op("set console size", "", err)
 	}
 	csock := os.NewFile(uintptr(cfg.ConsoleFD), "console-socket")
-	if err := tty.SendConsole(csock, res.ConsoleMaster); err != nil {
+	if err := tty.SendConsole(csock, master); err != nil {
 		return cerr.Op("send console", "", err)
 	}
 	csock.Close()
-	res.ConsoleMaster.Close()
+	master.Close()
 	if _, err := unix.Setsid(); err != nil {
 		return cerr.Op("setsid", "", err)
 	}
-	sfd := int(res.ConsoleSlave.Fd())
+	sfd := int(slave.Fd())
 	if err := unix.IoctlSetInt(sfd, unix.TIOCSCTTY, 0); err != nil {
-		return cerr.Op("set controlling terminal", res.ConsoleSlave.Name(), err)
+		return cerr.Op("set controlling terminal", slave.Name(), err)
 	}
 	for i := 0; i < 3; i++ {
 		if err := unix.Dup3(sfd, i, 0); err != nil {
-			return cerr.Op("dup console", res.ConsoleSlave.Name(), err)
+			return cerr.Op("dup console", slave.Name(), err)
 		}
 	}
-	res.ConsoleSlave.Close()
+	slave.Close()
 	return nil
 }
 

@@ -19,6 +19,11 @@ type Config struct {
 	ConsoleFD int `json:"consoleFD"`
 	// PreserveFDs is how many fds from 3 up the user program inherits.
 	PreserveFDs int `json:"preserveFDs,omitempty"`
+	// Exec marks the exec role: a new process joining a running
+	// container. Only Spec.Process, ConsoleFD and PreserveFDs apply; the
+	// process execs at once and the runtime reads EOF on the socket when
+	// it did (the socket is close-on-exec) or a Reply with the error.
+	Exec bool `json:"exec,omitempty"`
 }
 
 // Reply is the init's answer to its Config: ready, or an error with the

@@ -104,3 +104,20 @@ func (s *setup) bindConsole(slave *os.File) error {
 	}
 	return nil
 }
+
+// NewConsole makes a pseudo-terminal pair of the devpts instance mounted
+// at /dev/pts under root (a directory handle on a container's root, seen
+// from inside its mount namespace), checked as setupConsole checks it. The
+// exec role uses it for a process that joins a running container.
+func NewConsole(root *os.File) (master, slave *os.File, err error) {
+	s := &setup{root: root}
+	ptmx, err := s.openPtmx()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer ptmx.Close()
+	if master, slave, err = tty.NewPty(ptmx); err != nil {
+		return nil, nil, fmt.Errorf("console: %w", err)
+	}
+	return master, slave, nil
+}
