@@ -155,3 +155,38 @@ func TestStoppedAndReusedPid(t *testing.T) {
 		t.Fatalf("status after reap = %s, view pid %d", r.Status(), r.View().Pid)
 	}
 }
+
+func TestLongIDs(t *testing.T) {
+	s := &Store{Root: t.TempDir()}
+	long := strings.Repeat("a", MaxIDLength)
+	long2 := strings.Repeat("a", MaxIDLength-1) + "b"
+	for _, id := range []string{long, long2, "short"} {
+		c, err := s.Create(id)
+		if err != nil {
+			t.Fatalf("Create(%d bytes): %v", len(id), err)
+		}
+		if err := c.Save(&Record{ID: id}); err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+	}
+	if _, err := s.Create(long); !errors.Is(err, ErrExist) {
+		t.Fatalf("second Create of a long ID = %v, want ErrExist", err)
+	}
+	ids, err := s.List()
+	if err != nil || len(ids) != 3 || ids[0] != long || ids[1] != long2 || ids[2] != "short" {
+		t.Fatalf("List = %d ids, %v", len(ids), err)
+	}
+	if r, err := s.Read(long2); err != nil || r.ID != long2 {
+		t.Fatalf("Read(long2) = %v", err)
+	}
+	c, err := s.Get(long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Remove()
+	c.Close()
+	if ids, _ := s.List(); len(ids) != 2 {
+		t.Fatalf("after remove: %d ids", len(ids))
+	}
+}

@@ -1,6 +1,8 @@
 package state
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"golang.org/x/sys/unix"
 
@@ -48,7 +51,7 @@ func (s *Store) Create(id string) (*Container, error) {
 	if err := os.MkdirAll(s.Root, 0o711); err != nil {
 		return nil, fmt.Errorf("create state directory %q: %w", s.Root, bare(err, s.Root))
 	}
-	dir := filepath.Join(s.Root, id)
+	dir := s.Dir(id)
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return nil, fmt.Errorf("%w: %q", ErrExist, dir)
@@ -60,8 +63,35 @@ func (s *Store) Create(id string) (*Container, error) {
 		os.Remove(dir)
 		return nil, err
 	}
+	if len(id) > maxDirName {
+		if err := os.WriteFile(c.Path(idFile), []byte(id), 0o600); err != nil {
+			c.Remove()
+			c.Close()
+			return nil, fmt.Errorf("create state folder %q: %w", dir, err)
+		}
+	}
 	return c, nil
 }
+
+// Path returns the path of a file in a container's folder.
+func (s *Store) Path(id, name string) string { return filepath.Join(s.Dir(id), name) }
+
+// Dir returns the folder of a container. An ID too long to be a file name
+// (IDs go up to MaxIDLength bytes, file names to 255) gets a folder named
+// by its SHA-256; '~' cannot begin an ID, so the two kinds never meet.
+func (s *Store) Dir(id string) string {
+	if len(id) <= maxDirName {
+		return filepath.Join(s.Root, id)
+	}
+	sum := sha256.Sum256([]byte(id))
+	return filepath.Join(s.Root, longPrefix+hex.EncodeToString(sum[:]))
+}
+
+const (
+	maxDirName = 200
+	longPrefix = "~"
+	idFile     = "id"
+)
 
 // Get opens and locks the folder of an existing container. It waits for a
 // concurrent operation on the same container to finish.
@@ -69,7 +99,7 @@ func (s *Store) Get(id string) (*Container, error) {
 	if err := ValidateID(id); err != nil {
 		return nil, err
 	}
-	return s.open(id, filepath.Join(s.Root, id))
+	return s.open(id, s.Dir(id))
 }
 
 func (s *Store) open(id, dir string) (*Container, error) {
@@ -143,7 +173,7 @@ func (s *Store) Read(id string) (*Record, error) {
 	if err := ValidateID(id); err != nil {
 		return nil, err
 	}
-	dir := filepath.Join(s.Root, id)
+	dir := s.Dir(id)
 	if _, err := os.Lstat(dir); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%w: %q", ErrNotExist, dir)
@@ -184,8 +214,21 @@ func (s *Store) List() ([]string, error) {
 	}
 	var ids []string
 	for _, e := range ents {
-		if e.IsDir() && ValidateID(e.Name()) == nil {
-			ids = append(ids, e.Name())
+		if !e.IsDir() {
+			continue
+		}
+		name := e.Name()
+		if strings.HasPrefix(name, longPrefix) {
+			// A long ID's folder: the ID is in its id file, written
+			// before the creator released the folder's lock.
+			b, err := os.ReadFile(filepath.Join(s.Root, name, idFile))
+			if err != nil || s.Dir(string(b)) != filepath.Join(s.Root, name) {
+				continue
+			}
+			name = string(b)
+		}
+		if ValidateID(name) == nil {
+			ids = append(ids, name)
 		}
 	}
 	sort.Strings(ids)
