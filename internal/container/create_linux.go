@@ -171,6 +171,11 @@ func build(o *CreateOptions, c *state.Container, s *specs.Spec, bundle, rootfsPa
 		Owner:         os.Geteuid(),
 		Rootless:      os.Geteuid() != 0,
 	}
+	// The spec as created: exec takes the process defaults and the
+	// namespaces from it, whatever happens to the bundle afterwards.
+	if err := saveSpec(c, s); err != nil {
+		return nil, nil, err
+	}
 	if err := c.Save(rec); err != nil {
 		return nil, nil, err
 	}
