@@ -6,7 +6,7 @@ LDFLAGS   := -s -w -X github.com/ocikit/ocikit/internal/cli.Version=$(VERSION)
 
 # Tools that carry the container init link the nsenter C constructor (cgo);
 # the others are built without cgo, static.
-INIT_TOOLS  := oci-create oci-run oci-exec
+INIT_TOOLS  := oci-create oci-run oci-exec oci-runtime
 PLAIN_TOOLS := $(filter-out $(INIT_TOOLS),$(notdir $(wildcard cmd/*)))
 TOOLS       := $(INIT_TOOLS) $(PLAIN_TOOLS)
 MANPAGES    := $(patsubst %.md,%,$(wildcard man/*.1.md))

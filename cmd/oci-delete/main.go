@@ -1,27 +1,16 @@
-// Command oci-delete deletes containers.
+// Command oci-delete — Delete containers.
 package main
 
 import (
 	"os"
 
 	"github.com/ocikit/ocikit/internal/cli"
-	"github.com/ocikit/ocikit/internal/container"
+	"github.com/ocikit/ocikit/internal/commands"
 )
 
 type cmd struct {
 	cli.Globals
-	Force bool     `short:"f" help:"Kill a running container first; a missing container is not an error."`
-	IDs   []string `arg:"" optional:"" name:"id" help:"Container IDs; none or - reads them from stdin, one per line, bare or as JSON with an \"id\" field."`
-}
-
-func (c *cmd) Run(e *cli.Env) error {
-	store, err := e.Store()
-	if err != nil {
-		return err
-	}
-	return cli.EachID(c.IDs, e.Stdin, func(id string) error {
-		return container.Delete(store, id, c.Force)
-	})
+	commands.Delete
 }
 
 func main() {

@@ -1,33 +1,16 @@
-// Command oci-kill sends a signal to containers.
+// Command oci-kill — Send a signal to containers.
 package main
 
 import (
 	"os"
 
 	"github.com/ocikit/ocikit/internal/cli"
-	"github.com/ocikit/ocikit/internal/container"
-	"github.com/ocikit/ocikit/internal/signals"
+	"github.com/ocikit/ocikit/internal/commands"
 )
 
 type cmd struct {
 	cli.Globals
-	All    bool   `short:"a" help:"Signal every process in the container's cgroup, not only its init."`
-	ID     string `arg:"" help:"Container ID; - reads IDs from stdin, one per line, bare or as JSON with an \"id\" field."`
-	Signal string `arg:"" optional:"" default:"SIGTERM" help:"Signal name (with or without SIG) or number."`
-}
-
-func (c *cmd) Run(e *cli.Env) error {
-	sig, err := signals.Parse(c.Signal)
-	if err != nil {
-		return cli.Usagef("%v", err)
-	}
-	store, err := e.Store()
-	if err != nil {
-		return err
-	}
-	return cli.EachID([]string{c.ID}, e.Stdin, func(id string) error {
-		return container.Kill(store, id, sig, c.All)
-	})
+	commands.Kill
 }
 
 func main() {

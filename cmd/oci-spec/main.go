@@ -7,6 +7,7 @@ import (
 
 	"github.com/ocikit/ocikit/internal/cerr"
 	"github.com/ocikit/ocikit/internal/cli"
+	"github.com/ocikit/ocikit/internal/commands"
 	"github.com/ocikit/ocikit/internal/spec"
 )
 
@@ -21,19 +22,10 @@ type command struct {
 }
 
 type generateCmd struct {
-	Rootless bool   `help:"Write a config an ordinary user can run (user namespace mapping root to the caller)."`
-	Force    bool   `help:"Overwrite an existing config.json."`
-	Output   string `short:"o" help:"Write to FILE instead of DIR/config.json; - for stdout." placeholder:"FILE"`
+	commands.SpecFlags
 }
 
-func (c *generateCmd) Run(e *cli.Env, root *command) error {
-	return spec.WriteDefault(spec.ConfigPath(root.Bundle, c.Output), spec.DefaultOptions{
-		Rootless: c.Rootless,
-		UID:      uint32(os.Geteuid()),
-		GID:      uint32(os.Getegid()),
-		Force:    c.Force,
-	}, e.Stdout)
-}
+func (c *generateCmd) Run(e *cli.Env, root *command) error { return c.Write(e, root.Bundle) }
 
 type fileFlag struct {
 	File string `short:"f" help:"Config file to use instead of DIR/config.json; - reads stdin (and, for edits, writes the result to stdout)." placeholder:"FILE"`

@@ -1,30 +1,16 @@
-// Command oci-start starts created containers and prints their state.
+// Command oci-start — Start created containers.
 package main
 
 import (
 	"os"
 
 	"github.com/ocikit/ocikit/internal/cli"
-	"github.com/ocikit/ocikit/internal/container"
+	"github.com/ocikit/ocikit/internal/commands"
 )
 
 type cmd struct {
 	cli.Globals
-	IDs []string `arg:"" optional:"" name:"id" help:"Container IDs; none or - reads them from stdin, one per line, bare or as JSON with an \"id\" field."`
-}
-
-func (c *cmd) Run(e *cli.Env) error {
-	store, err := e.Store()
-	if err != nil {
-		return err
-	}
-	return cli.EachID(c.IDs, e.Stdin, func(id string) error {
-		rec, err := container.Start(store, id)
-		if err != nil {
-			return err
-		}
-		return cli.PrintJSON(e.Stdout, rec.View())
-	})
+	commands.Start
 }
 
 func main() {

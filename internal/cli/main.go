@@ -24,7 +24,10 @@ const (
 // Env is what a command's Run method works with: its streams, its logger
 // and the parsed global flags.
 type Env struct {
-	Tool    string
+	Tool string
+	// Runc is set for the runc-compatible face (oci-runtime): commands
+	// then print and take their input as runc 1.1 does.
+	Runc    bool
 	Stdin   io.Reader
 	Stdout  io.Writer
 	Stderr  io.Writer
@@ -35,6 +38,12 @@ type Env struct {
 // Command is a tool's top-level flag struct. It must embed Globals.
 type Command interface {
 	globals() *Globals
+}
+
+// RuncFace is implemented by the top-level struct of the runc-compatible
+// front.
+type RuncFace interface {
+	RuncFace() bool
 }
 
 type exitPanic int
@@ -77,8 +86,17 @@ func Main(tool, description string, cmd Command, args []string, stdin io.Reader,
 	}
 	defer closeLog()
 	env := &Env{Tool: tool, Stdin: stdin, Stdout: stdout, Stderr: stderr, Log: logger, Globals: g}
+	if f, ok := cmd.(RuncFace); ok {
+		env.Runc = f.RuncFace()
+	}
 	if err := ctx.Run(env); err != nil {
 		report(stderr, tool, g.LogFormat, err)
+		if g.Log != "" {
+			// Engines read the runtime's log file for the reason of a
+			// failure (containerd's runc shim takes the last
+			// level=error line), so the error goes there too.
+			logger.Error(err.Error())
+		}
 		var u *cerr.Usage
 		if errors.As(err, &u) {
 			return ExitUsage
@@ -164,7 +182,14 @@ func NewLogger(tool string, g *Globals, stderr io.Writer) (*slog.Logger, func(),
 	} else if g.Log != "" {
 		level = slog.LevelInfo
 	}
-	opts := &slog.HandlerOptions{Level: level}
+	// Levels are written in lower case ("error"), as runc's logrus
+	// writes them: engines parse the runtime's JSON log.
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.LevelKey && len(groups) == 0 {
+			return slog.String(slog.LevelKey, strings.ToLower(a.Value.String()))
+		}
+		return a
+	}}
 	var h slog.Handler
 	if g.LogFormat == "json" {
 		h = slog.NewJSONHandler(w, opts)

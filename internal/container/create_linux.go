@@ -143,6 +143,7 @@ func build(o *CreateOptions, c *state.Container, s *specs.Spec, bundle, rootfsPa
 			CgroupNS:    ns.cgroupNS,
 			CgroupPaths: cg.Paths,
 			PreserveFDs: o.PreserveFDs,
+			NewKeyring:  !o.NoNewKeyring,
 		},
 	})
 	if err != nil {

@@ -16,6 +16,7 @@ type CreateOptions struct {
 	ConsoleSocket string // path of a unix socket to send the pty master to
 	PreserveFDs   int
 	NoPivot       bool
+	NoNewKeyring  bool // keep the caller's session keyring
 	// Stdio of the container's process (nil: /dev/null).
 	Stdin, Stdout, Stderr *os.File
 	Log                   *slog.Logger

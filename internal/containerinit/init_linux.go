@@ -85,6 +85,11 @@ func setup(cfg *initproto.Config) (*os.File, string, error) {
 		return nil, "", errors.New("process.args is empty")
 	}
 	start := os.NewFile(uintptr(cfg.StartFD), "start-socket")
+	if cfg.NewKeyring {
+		if err := joinSessionKeyring(cfg.ID); err != nil {
+			return nil, "", err
+		}
+	}
 	if s.Hostname != "" {
 		if err := unix.Sethostname([]byte(s.Hostname)); err != nil {
 			return nil, "", cerr.Op("set hostname", s.Hostname, err)

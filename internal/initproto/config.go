@@ -19,6 +19,9 @@ type Config struct {
 	ConsoleFD int `json:"consoleFD"`
 	// PreserveFDs is how many fds from 3 up the user program inherits.
 	PreserveFDs int `json:"preserveFDs,omitempty"`
+	// NewKeyring gives the container a session keyring of its own, so
+	// keys the host's session holds are not reachable from it.
+	NewKeyring bool `json:"newKeyring,omitempty"`
 	// Exec marks the exec role: a new process joining a running
 	// container. Only Spec.Process, ConsoleFD and PreserveFDs apply; the
 	// process execs at once and the runtime reads EOF on the socket when

@@ -2,6 +2,7 @@ package rootfs
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -227,4 +228,21 @@ func flagNames(mask uintptr) string {
 		}
 	}
 	return strings.Join(names, ",")
+}
+
+// MountOptions lists the mount options this package knows (flags,
+// propagation and recursive attributes), sorted, for `features`.
+func MountOptions() []string {
+	var names []string
+	for n := range flagOptions {
+		names = append(names, n)
+	}
+	for n := range propagationOptions {
+		names = append(names, n)
+	}
+	for n := range recOptions {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
 }

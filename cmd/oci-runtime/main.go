@@ -1,0 +1,86 @@
+// Command oci-runtime is ocikit behind runc 1.1's command line, for the
+// engines that drive a runtime that way (containerd, podman, Docker, CRI-O).
+// Its subcommands are the same command types as the single tools.
+package main
+
+import (
+	"errors"
+	"os"
+	"strings"
+
+	"github.com/ocikit/ocikit/internal/cli"
+	"github.com/ocikit/ocikit/internal/commands"
+	"github.com/ocikit/ocikit/internal/containerinit"
+)
+
+type cmd struct {
+	cli.Globals
+	SystemdCgroup bool `help:"Use systemd to manage cgroups (not supported: an error)."`
+
+	Create   commands.Create       `cmd:"" help:"Create a container."`
+	Start    commands.Start        `cmd:"" help:"Start a created container."`
+	Run      commands.RunContainer `cmd:"" help:"Create and start a container, and wait for it."`
+	State    commands.State        `cmd:"" help:"Print the state of a container."`
+	List     commands.List         `cmd:"" help:"List containers."`
+	Kill     commands.Kill         `cmd:"" help:"Send a signal to a container."`
+	Delete   commands.Delete       `cmd:"" help:"Delete containers."`
+	Exec     commands.Exec         `cmd:"" help:"Run a new process in a running container."`
+	Ps       commands.Ps           `cmd:"" help:"List the processes of a container."`
+	Spec     commands.Spec         `cmd:"" help:"Write a default config.json."`
+	Features commands.Features     `cmd:"" help:"Print what this runtime supports."`
+}
+
+// RuncFace makes the commands print and read as runc does.
+func (c *cmd) RuncFace() bool { return true }
+
+// Validate refuses what the engines may ask for and ocikit cannot do.
+func (c *cmd) Validate() error {
+	if c.SystemdCgroup {
+		return errors.New("--systemd-cgroup: the systemd cgroup driver is not supported; configure the engine for cgroupfs")
+	}
+	return nil
+}
+
+// ignoredGlobals are runc's global flags that change nothing here:
+// --rootless (true|false|auto: ocikit decides from the spec and the caller
+// in any case) and --criu (the CRIU binary; no checkpoint yet). They are
+// taken off before parsing, since runc's spec subcommand has a --rootless
+// of its own and one command line cannot hold the name twice.
+var ignoredGlobals = map[string]map[string]bool{
+	"--rootless": {"true": true, "false": true, "auto": true},
+	"--criu":     nil, // any value
+}
+
+// valueGlobals are the global flags that take a separate value.
+var valueGlobals = map[string]bool{"--root": true, "--log": true, "--log-format": true}
+
+// stripIgnoredGlobals removes the ignored global flags that stand before
+// the subcommand, in the forms --flag, --flag=V and --flag V.
+func stripIgnoredGlobals(args []string) []string {
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if !strings.HasPrefix(a, "-") {
+			return append(out, args[i:]...) // the subcommand: the rest is its own
+		}
+		name, _, hasValue := strings.Cut(a, "=")
+		values, ignored := ignoredGlobals[name]
+		if !ignored {
+			out = append(out, a)
+			if valueGlobals[name] && !hasValue && i+1 < len(args) {
+				i++
+				out = append(out, args[i])
+			}
+			continue
+		}
+		if !hasValue && i+1 < len(args) && (values == nil || values[args[i+1]]) {
+			i++ // --flag V
+		}
+	}
+	return out
+}
+
+func main() {
+	containerinit.RunIfInit()
+	os.Exit(cli.Main("oci-runtime", "ocikit, with runc's command line.", &cmd{}, stripIgnoredGlobals(os.Args[1:]), os.Stdin, os.Stdout, os.Stderr))
+}

@@ -1,0 +1,9 @@
+// Package commands holds the command types of the lifecycle tools, each a
+// kong flag struct with a Run method. One definition serves two entry
+// points: the single tools (oci-create embeds Create, oci-start Start, …)
+// and the runc-compatible front, oci-runtime, whose subcommands are these
+// same types. Where runc 1.1 prints or reads differently from the toolkit
+// (create prints nothing and passes stdio through, state prints one
+// indented object, start and delete take IDs only as arguments), Run
+// follows cli.Env.Runc.
+package commands

@@ -1,0 +1,47 @@
+package commands
+
+import (
+	"encoding/json"
+	"fmt"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/opencontainers/runtime-spec/specs-go/features"
+
+	"github.com/ocikit/ocikit/internal/caps"
+	"github.com/ocikit/ocikit/internal/cli"
+	"github.com/ocikit/ocikit/internal/rootfs"
+)
+
+// Features prints what this runtime supports, as the runtime-spec's
+// features document describes it (runc features).
+type Features struct{}
+
+func (c *Features) Run(e *cli.Env) error {
+	yes, no := true, false
+	f := features.Features{
+		OCIVersionMin: "1.0.0",
+		OCIVersionMax: specs.Version,
+		// Hooks is left out: none are run yet, and the document's
+		// omitempty cannot tell an empty list from "unknown".
+		MountOptions: rootfs.MountOptions(),
+		Linux: &features.Linux{
+			Namespaces:   []string{"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"},
+			Capabilities: caps.Names(),
+			Cgroup:       &features.Cgroup{V1: &yes, V2: &yes, Systemd: &no, SystemdUser: &no, Rdma: &no},
+			Seccomp:      &features.Seccomp{Enabled: &no},
+			Apparmor:     &features.Apparmor{Enabled: &no},
+			Selinux:      &features.Selinux{Enabled: &no},
+			IntelRdt:     &features.IntelRdt{Enabled: &no},
+			MountExtensions: &features.MountExtensions{
+				IDMap: &features.IDMap{Enabled: &no},
+			},
+		},
+		Annotations: map[string]string{"io.github.ocikit.version": cli.Version},
+	}
+	b, err := json.MarshalIndent(f, "", "    ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(e.Stdout, "%s\n", b)
+	return err
+}

@@ -1,0 +1,28 @@
+package commands
+
+import (
+	"github.com/ocikit/ocikit/internal/cli"
+	"github.com/ocikit/ocikit/internal/container"
+)
+
+// Start starts created containers.
+type Start struct {
+	IDs []string `arg:"" optional:"" name:"id" help:"Container IDs; none or - reads them from stdin, one per line, bare or as JSON with an \"id\" field."`
+}
+
+func (c *Start) Run(e *cli.Env) error {
+	store, err := e.Store()
+	if err != nil {
+		return err
+	}
+	if e.Runc && len(c.IDs) != 1 {
+		return cli.Usagef("start takes exactly one container ID")
+	}
+	return cli.EachID(c.IDs, e.Stdin, func(id string) error {
+		rec, err := container.Start(store, id)
+		if err != nil || e.Runc {
+			return err
+		}
+		return cli.PrintJSON(e.Stdout, rec.View())
+	})
+}
