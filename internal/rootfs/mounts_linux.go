@@ -8,11 +8,14 @@ import (
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/ocikit/ocikit/internal/cerr"
 )
 
-// mountError names the mount an error concerns.
+// mountError names the mount an error concerns, as a cerr operation and
+// path so JSON error output carries them as fields.
 func mountError(dest, fstype string, err error) error {
-	return fmt.Errorf("mount %q (type %s): %w", dest, fstype, err)
+	return cerr.Op("mount", dest, fmt.Errorf("type %s: %w", fstype, err))
 }
 
 // mountEntry makes one of the spec's mounts.

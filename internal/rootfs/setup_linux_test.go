@@ -224,7 +224,7 @@ func TestLockedFlagsUserNS(t *testing.T) {
 			sc.Checks = []string{"args-flags", "args-exist"}
 			out := sc.run(t)
 			if tc.wantErr != "" {
-				out.mustFail(t, `mount "/mnt/locked" (type bind)`, tc.wantErr)
+				out.mustFail(t, `mount "/mnt/locked": type bind`, tc.wantErr)
 				return
 			}
 			out.mustSucceed(t, sc.Checks)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -16,6 +17,10 @@ import (
 func Load(path string) (*specs.Spec, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the path is named already
+		}
 		return nil, fmt.Errorf("config %q: %w", path, err)
 	}
 	s, err := Parse(data)
