@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/ocikit/ocikit/internal/cerr"
 	"github.com/ocikit/ocikit/internal/cli"
 	"github.com/ocikit/ocikit/internal/container"
 )
@@ -48,7 +49,7 @@ func (c *Exec) Run(e *cli.Env) error {
 	}
 	s, err := container.LoadSpec(store, c.ID)
 	if err != nil {
-		return err
+		return cerr.E(c.ID, "exec", "", err)
 	}
 	p, err := container.ExecProcess(s.Process, procJSON, container.ExecOverrides{
 		Args: c.Command, Env: c.Env, Cwd: c.Cwd, User: c.User, AdditionalGids: c.AdditionalGids,

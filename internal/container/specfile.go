@@ -19,9 +19,11 @@ func saveSpec(c *state.Container, s *specs.Spec) error {
 	return fsutil.WriteFileAtomic(c.Path(specFile), b, 0o600, false)
 }
 
-// LoadSpec returns the spec a container was created with.
+// LoadSpec returns the spec a container was created with. A container
+// that does not exist is reported as such (state.ErrNotExist), not as a
+// config.json missing from its folder.
 func LoadSpec(store *state.Store, id string) (*specs.Spec, error) {
-	if err := state.ValidateID(id); err != nil {
+	if _, err := store.Read(id); err != nil {
 		return nil, err
 	}
 	return spec.Load(store.Path(id, specFile))
