@@ -85,7 +85,6 @@ func setupPodman() (*podmanEnv, error) {
 			"--cgroup-manager", "cgroupfs",
 			"--events-backend", "file",
 			"--network-config-dir", filepath.Join(dir, "net.d"),
-			"--runtime", runtimePath,
 		},
 		env: env,
 	}
@@ -105,10 +104,15 @@ func setupPodman() (*podmanEnv, error) {
 	return p, err
 }
 
+// confRuntime is the name containers.conf gives the runtime under test,
+// as docs/engines.md names oci-runtime.
+const confRuntime = "oci-runtime"
+
 // containersConf is the only containers.conf podman reads. File locks
 // keep podman out of the host's shared-memory lock segment, and conmon
 // passes the environment on to the clean-up podman it runs, so that one
-// reads this file too.
+// reads this file too. The runtime under test is both the default runtime
+// by name, for podman without --runtime, and given by path with --runtime.
 func containersConf(dir string, env []string) string {
 	conmonEnv := append([]string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}, env...)
 	q := make([]string, len(conmonEnv))
@@ -119,30 +123,47 @@ func containersConf(dir string, env []string) string {
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 lock_type = "file"
-# podman passes --log-format=json --log FILE to the runtimes listed here and
-# reads their errors from FILE; docs/engines.md recommends listing oci-runtime.
-runtime_supports_json = [%s]
-conmon_env_vars = [%s]
+runtime = %[1]s
+# podman passes --log-format=json --log FILE to the runtimes listed here, by
+# name or by the base name of the --runtime path, and reads their errors
+# from FILE.
+runtime_supports_json = [%[1]s, %[2]s]
+conmon_env_vars = [%[3]s]
+
+[engine.runtimes]
+%[4]s = [%[5]s]
 
 [network]
 network_backend = "cni"
-network_config_dir = %s
-`, strconv.Quote(filepath.Base(runtimePath)), strings.Join(q, ", "), strconv.Quote(filepath.Join(dir, "net.d")))
+network_config_dir = %[6]s
+`, strconv.Quote(confRuntime), strconv.Quote(filepath.Base(runtimePath)), strings.Join(q, ", "),
+		confRuntime, strconv.Quote(runtimePath), strconv.Quote(filepath.Join(dir, "net.d")))
 }
 
-// cmd is a podman command with the environment's global flags.
+// cmd is a podman command with the environment's global flags and
+// --runtime naming the runtime under test by its path.
 func (p *podmanEnv) cmd(args ...string) command {
+	return p.confCmd(append([]string{"--runtime", runtimePath}, args...)...)
+}
+
+// confCmd is a podman command that leaves the runtime to containers.conf.
+func (p *podmanEnv) confCmd(args ...string) command {
 	return command{argv: append(append([]string{"podman"}, p.global...), args...), env: p.env, dir: p.dir}
 }
 
-// runCmd is `podman run` with what every container here needs: no
-// network (none is reachable, and none is needed), nofile and nproc
-// limits within the host's hard limits (podman's defaults exceed them
-// and CAP_SYS_RESOURCE is missing), and the tests' cgroup parent.
-func (p *podmanEnv) runCmd(args ...string) command {
-	return p.cmd(append([]string{"run", "--network", "none",
+// runArgs are the arguments of `podman run` with what every container
+// here needs: no network (none is reachable, and none is needed), nofile
+// and nproc limits within the host's hard limits (podman's defaults exceed
+// them and CAP_SYS_RESOURCE is missing), and the tests' cgroup parent.
+func runArgs(args ...string) []string {
+	return append([]string{"run", "--network", "none",
 		"--ulimit", "nofile=20000:20000", "--ulimit", "nproc=20000:20000",
-		"--cgroup-parent", cgroupParent}, args...)...)
+		"--cgroup-parent", cgroupParent}, args...)
+}
+
+// runCmd is `podman --runtime PATH run` with runArgs.
+func (p *podmanEnv) runCmd(args ...string) command {
+	return p.cmd(runArgs(args...)...)
 }
 
 // inspect returns one field of a container's podman inspect.

@@ -29,6 +29,24 @@ func TestPodmanRun(t *testing.T) {
 	p.assertRemoved(t, strings.TrimSpace(string(id)))
 }
 
+// TestPodmanRuntimeFromContainersConf: without --runtime, podman runs the
+// runtime that containers.conf names in [engine] runtime and
+// [engine.runtimes], the configuration docs/engines.md gives.
+func TestPodmanRuntimeFromContainersConf(t *testing.T) {
+	p := needPodman(t)
+	podmanCleanup(t, p, "e2e-conf")
+	res := run(t, p.confCmd(runArgs("--name", "e2e-conf", imageName, "echo", "hi")...))
+	if res.code != 0 || res.stdout != "hi\n" {
+		t.Fatalf("podman run echo hi: %s", res)
+	}
+	if got := p.inspect(t, "e2e-conf", "{{.OCIRuntime}}"); got != confRuntime {
+		t.Fatalf("the container ran with runtime %q, want %q from containers.conf", got, confRuntime)
+	}
+	id := p.inspect(t, "e2e-conf", "{{.ID}}")
+	mustRun(t, p.confCmd("rm", "e2e-conf"))
+	p.assertRemoved(t, id)
+}
+
 // TestPodmanExitStatus: podman exits with the container's status, which
 // conmon reaps from the container process the runtime left as its child.
 func TestPodmanExitStatus(t *testing.T) {
