@@ -191,3 +191,15 @@ func TestPodmanReadOnly(t *testing.T) {
 		t.Fatalf("read-only: %s, want writing / to fail read-only and /tmp to work", res)
 	}
 }
+
+// TestPodmanSeccomp: podman always sends its default seccomp profile, and
+// the container's process runs under it (mode 2, filter); a runtime that
+// dropped it would run every container without the syscall filter the
+// engine relies on.
+func TestPodmanSeccomp(t *testing.T) {
+	p := needPodman(t)
+	res := run(t, p.runCmd("--rm", imageName, "grep", "^Seccomp:", "/proc/self/status"))
+	if res.code != 0 || strings.Join(strings.Fields(res.stdout), " ") != "Seccomp: 2" {
+		t.Fatalf("seccomp mode in the container: %s, want Seccomp: 2 (filter)", res)
+	}
+}
