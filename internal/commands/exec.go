@@ -18,7 +18,7 @@ type Exec struct {
 	PidFile        string   `help:"Write the process's pid to FILE." placeholder:"FILE"`
 	ConsoleSocket  string   `help:"Send the pty master to the unix socket at PATH (with --tty)." placeholder:"PATH"`
 	PreserveFDs    int      `name:"preserve-fds" help:"Pass N file descriptors from 3 up to the process." placeholder:"N"`
-	Env            []string `short:"e" help:"Set an environment variable (repeatable)." placeholder:"K=V"`
+	Env            []string `short:"e" sep:"none" help:"Set an environment variable (repeatable; the value may hold commas)." placeholder:"K=V"`
 	Cwd            string   `help:"Working directory of the process." placeholder:"DIR"`
 	User           string   `short:"u" help:"Run as UID (and GID)." placeholder:"UID[:GID]"`
 	AdditionalGids []uint32 `short:"g" name:"additional-gids" help:"Additional group IDs (repeatable, or comma-separated)." placeholder:"GID"`

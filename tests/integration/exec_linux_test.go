@@ -58,8 +58,9 @@ func TestExecOverrides(t *testing.T) {
 		{"none-status", nil, procStatus, []func(*testing.T, string){
 			status("CapEff", capMask(defaultCaps...)), status("NoNewPrivs", "0"), status("Groups", "")}},
 		// -e replaces a variable of the same name and adds new ones.
-		{"env", []string{"-e", "FOO=bar baz", "--env", "PATH=/bin"}, `echo "$FOO|$PATH|$TERM"`,
-			[]func(*testing.T, string){output("bar baz|/bin|xterm\n")}},
+		// A value may hold commas (runc's --env does not split).
+		{"env", []string{"-e", "FOO=bar baz", "--env", "PATH=/bin", "-e", "LIST=a,b"}, `echo "$FOO|$PATH|$TERM|$LIST"`,
+			[]func(*testing.T, string){output("bar baz|/bin|xterm|a,b\n")}},
 		{"cwd", []string{"--cwd", "/tmp"}, "pwd", []func(*testing.T, string){output("/tmp\n")}},
 		{"user", []string{"-u", "1000:1001"}, "id -u; id -g", []func(*testing.T, string){output("1000\n1001\n")}},
 		// A UID alone keeps the container's GID.
