@@ -6,11 +6,17 @@ import (
 	"io/fs"
 
 	"github.com/ocikit/ocikit/internal/cerr"
+	"github.com/ocikit/ocikit/internal/state"
 )
 
 // wrongStatus is the error for an operation the container's status does
 // not allow.
 func wrongStatus(id, op, status, want string) error {
+	if status == state.Stopped && want == "created or running" {
+		// Engines recognise these words: containerd's shim treats a
+		// kill that says "container not running" as already done.
+		return cerr.E(id, op, "", errors.New("container not running (it is stopped)"))
+	}
 	return cerr.E(id, op, "", fmt.Errorf("container is %s, not %s", status, want))
 }
 
