@@ -3,6 +3,7 @@ package manpages
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -146,41 +147,135 @@ func TestEveryToolHasPage(t *testing.T) {
 // TestOptionsMatchHelp checks both ways that a page documents the options
 // its tool takes: what --help lists is in the page's OPTIONS (or COMMANDS)
 // section, with the same short form, and every option named there exists.
+// A page with a COMMANDS section is checked command by command (see
+// checkEachCommand).
 func TestOptionsMatchHelp(t *testing.T) {
 	root := repoRoot(t)
 	for _, tool := range tools(t, root) {
 		t.Run(tool, func(t *testing.T) {
 			t.Parallel()
 			p := readPage(t, root, tool)
+			bin := toolBinary(t, root, tool)
+			if commands, ok := p.sections["COMMANDS"]; ok {
+				checkEachCommand(t, tool, bin, p, commands)
+				return
+			}
 			text := p.optionText()
 			if text == "" {
 				t.Fatalf("man/%s.1.md has no OPTIONS section", tool)
 			}
-			longs, shorts := pageFlags(text)
-			flags, where := allHelpFlags(t, toolBinary(t, root, tool))
-
-			for _, name := range sortedKeys(flags) {
-				f := flags[name]
-				if !longs[name] {
-					t.Errorf("%s lists --%s, which the OPTIONS of man/%s.1.md does not document", where[name], name, tool)
-					continue
-				}
-				if s, ok := shorts[name]; f.short != "" && (!ok || s != f.short) {
-					t.Errorf("%s gives --%s the short form -%s, which man/%s.1.md does not (write \"-%s, --%s\")", where[name], name, f.short, tool, f.short, name)
-				}
-			}
-			for _, name := range sortedKeys(longs) {
-				if _, ok := flags[name]; !ok {
-					t.Errorf("man/%s.1.md documents --%s, which %s --help does not list", tool, name, tool)
-				}
-			}
-			for _, name := range sortedKeys(shorts) {
-				if f, ok := flags[name]; ok && f.short != shorts[name] {
-					t.Errorf("man/%s.1.md gives --%s the short form -%s; --help says %q", tool, name, shorts[name], f.short)
-				}
-			}
+			flags, where := allHelpFlags(t, bin)
+			compareFlags(t, flags, where, nil, text, fmt.Sprintf("man/%s.1.md", tool))
 		})
 	}
+}
+
+// compareFlags checks both ways that text, the part of a page that doc
+// names, documents flags: each with its short form, and no flag beyond
+// them or also (flags the text may name without documenting them: a
+// tool's global options, in one command's section). where tells the help
+// that lists each flag.
+func compareFlags(t *testing.T, flags map[string]helpFlag, where map[string]string, also map[string]helpFlag, text, doc string) {
+	t.Helper()
+	longs, shorts := pageFlags(text)
+	for _, name := range sortedKeys(flags) {
+		f := flags[name]
+		if !longs[name] {
+			t.Errorf("%s lists --%s, which %s does not document", where[name], name, doc)
+			continue
+		}
+		if s, ok := shorts[name]; f.short != "" && (!ok || s != f.short) {
+			t.Errorf("%s gives --%s the short form -%s, which %s does not (write \"-%s, --%s\")", where[name], name, f.short, doc, f.short, name)
+		}
+	}
+	known := func(name string) (helpFlag, bool) {
+		if f, ok := flags[name]; ok {
+			return f, true
+		}
+		f, ok := also[name]
+		return f, ok
+	}
+	for _, name := range sortedKeys(longs) {
+		if _, ok := known(name); !ok {
+			t.Errorf("%s documents --%s, which no --help lists", doc, name)
+		}
+	}
+	for _, name := range sortedKeys(shorts) {
+		if f, ok := known(name); ok && f.short != shorts[name] {
+			t.Errorf("%s gives --%s the short form -%s; --help says %q", doc, name, shorts[name], f.short)
+		}
+	}
+}
+
+// checkEachCommand checks a page whose COMMANDS section has a "## NAME"
+// part for each command: the tool's own options are in OPTIONS, and each
+// command's options (those of "TOOL NAME --help" that the tool itself
+// lacks) in the command's part. Checking command by command, rather than
+// the union of every help, lets two commands give one long option
+// different short forms, as runc's command line does (list -f is
+// --format, delete -f is --force).
+func checkEachCommand(t *testing.T, tool, bin string, p *page, commands string) {
+	t.Helper()
+	globals, cmds := parseHelp(help(t, bin))
+	if len(cmds) == 0 {
+		t.Fatalf("man/%s.1.md has a COMMANDS section, but %s --help lists no commands", tool, tool)
+	}
+	compareFlags(t, globals, sameWhere(globals, tool+" --help"), nil, p.sections["OPTIONS"], fmt.Sprintf("the OPTIONS of man/%s.1.md", tool))
+	parts, order := subsections(commands)
+	for _, c := range cmds {
+		text, ok := parts[c]
+		if !ok {
+			t.Errorf("the COMMANDS of man/%s.1.md have no \"## %s\" part", tool, c)
+			continue
+		}
+		flags, nested := parseHelp(help(t, bin, c))
+		if len(nested) > 0 {
+			t.Fatalf("%s %s has commands of its own, which a COMMANDS section cannot document", tool, c)
+		}
+		own := map[string]helpFlag{}
+		for name, f := range flags {
+			if _, global := globals[name]; !global {
+				own[name] = f
+			}
+		}
+		helpName := tool + " " + c + " --help"
+		compareFlags(t, own, sameWhere(own, helpName), globals, text, fmt.Sprintf("the \"## %s\" part of man/%s.1.md", c, tool))
+	}
+	for _, name := range order {
+		if !slices.Contains(cmds, name) {
+			t.Errorf("man/%s.1.md documents the command %q, which %s --help does not list", tool, name, tool)
+		}
+	}
+}
+
+func sameWhere(flags map[string]helpFlag, help string) map[string]string {
+	where := make(map[string]string, len(flags))
+	for name := range flags {
+		where[name] = help
+	}
+	return where
+}
+
+// subsections splits a section's text at its "## NAME" headings (outside
+// code blocks), keyed by NAME, and returns the names in page order.
+func subsections(text string) (parts map[string]string, order []string) {
+	parts = map[string]string{}
+	cur := ""
+	inCode := false
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(line, "```") {
+			inCode = !inCode
+		}
+		if !inCode && strings.HasPrefix(line, "## ") {
+			cur = strings.TrimSpace(strings.TrimPrefix(line, "## "))
+			order = append(order, cur)
+			continue
+		}
+		if cur != "" {
+			parts[cur] += line + "\n"
+		}
+	}
+	return parts, order
 }
 
 // TestPageStructure checks the house style every page shares: the title
