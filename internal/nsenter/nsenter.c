@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -209,12 +210,22 @@ __attribute__((constructor)) static void ocikit_nsenter(void)
 		bail("create namespaces (flags 0x%x)", rest);
 
 	if ((cloneflags & CLONE_NEWTIME) && timelen > 0) {
+		// Becoming root of a new user namespace above made this process
+		// non-dumpable, which leaves /proc/self owned by the host's root
+		// and the offsets file unwritable. Nothing else runs in the new
+		// namespaces yet, so being dumpable for this one write exposes
+		// nothing; the old setting comes back at once.
+		int dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+		if (dumpable == 0 && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+			bail("make the process dumpable to write time offsets");
 		int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
 		if (fd < 0)
 			bail("open /proc/self/timens_offsets");
 		if (write_full(fd, timens, timelen) < 0)
 			bail("write /proc/self/timens_offsets");
 		close(fd);
+		if (dumpable == 0 && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+			bail("restore the dumpable flag");
 	}
 	free(msg);
 
