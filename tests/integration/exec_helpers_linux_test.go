@@ -22,11 +22,6 @@ import (
 // are set before init runs, and TestMain after) makes TestMain check
 // that OCIKIT_BIN holds them, or build them, the two that carry the
 // container init with cgo.
-func init() {
-	tools = append(tools, "oci-exec", "oci-ps", "oci-runtime")
-	initTools = append(initTools, "oci-exec", "oci-runtime")
-}
-
 // started starts a container from the bundle with oci-run --detach under
 // a new ID and returns the ID and the container's state.
 func (r *rt) started(b *bundle, what string) (string, stateView) {

@@ -14,11 +14,11 @@ import (
 )
 
 // tools are the programs the tests run, all of which must be in binDir.
-var tools = []string{"oci-spec", "oci-create", "oci-start", "oci-state", "oci-kill", "oci-delete", "oci-run"}
+var tools = []string{"oci-spec", "oci-create", "oci-start", "oci-state", "oci-kill", "oci-delete", "oci-run", "oci-exec", "oci-ps", "oci-runtime"}
 
 // initTools link the nsenter C constructor and must be built with cgo; the
 // flags are the Makefile's.
-var initTools = []string{"oci-create", "oci-run"}
+var initTools = []string{"oci-create", "oci-run", "oci-exec", "oci-runtime"}
 
 var (
 	// binDir holds the tools under test.
