@@ -29,10 +29,10 @@ func (c *Ps) Run(e *cli.Env) error {
 	if e.Runc && len(c.IDs) < 1 {
 		return cli.Usagef("ps takes a container ID")
 	}
-	if e.Runc {
-		// runc ps ID [ps options]: the options are accepted and the
-		// listing is ocikit's own.
-		c.IDs = c.IDs[:1]
+	if e.Runc && len(c.IDs) > 1 {
+		// runc ps takes one ID (and options for ps(1), which are not
+		// offered: the listing is ocikit's own).
+		return cli.Usagef("ps takes one container ID")
 	}
 	tw := tabwriter.NewWriter(e.Stdout, 0, 8, 2, ' ', 0)
 	defer tw.Flush()
