@@ -149,7 +149,11 @@ func (r *rt) tryExec(o runOpts, tool string, args ...string) (result, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), toolTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Stdin = o.stdin
+	// A nil *os.File in the io.Reader would give the tool a closed
+	// stdin; no stdin means /dev/null.
+	if o.stdin != nil {
+		cmd.Stdin = o.stdin
+	}
 	cmd.Stdout, cmd.Stderr = outF, errF
 	cmd.ExtraFiles = o.extra
 	cmd.Dir = o.dir
