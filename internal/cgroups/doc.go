@@ -22,6 +22,16 @@
 // Load carry a Manager from oci-create to the later tools through the
 // container's state file.
 //
-// Resource limits come later; a spec's linux.resources is accepted and not
-// applied.
+// Set applies linux.resources: memory (limit, reservation, swap,
+// swappiness, disableOOMKiller), pids, cpu (shares, quota and period,
+// realtime runtime and period) and cpuset (cpus, mems). Each controller's
+// limits go to the hierarchy that carries it: its v1 hierarchy on a v1 or
+// hybrid host, else the unified one, with the values converted for v2
+// (shares to cpu.weight, memory+swap to memory.swap.max, -1 to "max").
+// Set writes only into cgroups Create made, and on v2 enables controllers
+// only in those. Fields it does not implement yet (blockIO,
+// hugepageLimits, network, rdma, unified, memory.useHierarchy, cpu.burst,
+// cpu.idle) are errors that name the field; kernel and kernelTCP are
+// deprecated and ignored. The device list (linux.resources.devices) is
+// accepted but not applied yet: device cgroup rules come later.
 package cgroups

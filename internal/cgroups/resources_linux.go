@@ -1,0 +1,276 @@
+package cgroups
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"reflect"
+	"slices"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// files is how Set reaches cgroup files: the host's (hostFiles), or a
+// test's stand-ins on a plain directory tree.
+type files interface {
+	check(dir string) error // dir lies on a cgroup file system
+	read(dir, name string) (string, error)
+	write(dir, name, value string) error
+}
+
+type hostFiles struct{}
+
+func (hostFiles) check(dir string) error                { return checkCgroupFS(dir) }
+func (hostFiles) read(dir, name string) (string, error) { return readFile(dir, name) }
+func (hostFiles) write(dir, name, value string) error   { return writeFile(dir, name, value) }
+
+// Set applies the limits of a spec's linux.resources to the container's
+// cgroups: memory, pids, cpu and cpuset, each in the hierarchy that carries
+// its controller (the v1 one on a hybrid host, else the unified one). A
+// nil r sets nothing.
+//
+// Set refuses fields it does not implement, naming them, rather than run
+// a container without a limit its spec asks for. linux.resources.devices
+// is the exception: every default spec carries a deny-all entry, and the
+// device cgroup rules are not applied yet (they come with a later change),
+// so the list is accepted as it is.
+//
+// Set writes only into cgroups the runtime created (the Owned ones): the
+// limits of a cgroup the user prepared are left alone, and asking to set
+// some is an error. On cgroup v2 it turns the needed controllers on in the
+// cgroup.subtree_control of those created cgroups only; a controller its
+// first parent does not delegate is an error naming the controller and
+// the cgroup. A rootless runtime that has no cgroup for a controller
+// warns once and runs the container without those limits.
+//
+// Every value is checked before anything is written, so a spec with a bad
+// value leaves the cgroups untouched.
+func (m *Manager) Set(r *specs.LinuxResources) error {
+	return m.set(r, hostFiles{})
+}
+
+// group is the writes of one controller into one cgroup.
+type group struct {
+	controller string // as named by v1 mounts and v2 cgroup.controllers
+	field      string // the spec object it comes from, for messages
+	key        string // the hierarchy it goes to (Manager.Paths key)
+	v2         bool
+	steps      []step
+}
+
+// controllers lists what Set applies, in the order it applies it; plan
+// turns the spec into writes for one cgroup version.
+var controllers = []struct {
+	name, field string
+	plan        func(r *specs.LinuxResources, v2 bool) ([]step, error)
+}{
+	{"memory", "linux.resources.memory", planMemory},
+	{"pids", "linux.resources.pids", planPids},
+	{"cpu", "linux.resources.cpu", planCPU},
+	{"cpuset", "linux.resources.cpu", planCpuset},
+}
+
+func (m *Manager) set(r *specs.LinuxResources, f files) error {
+	if r == nil {
+		return nil
+	}
+	if err := unsupported(r); err != nil {
+		return err
+	}
+	// r.Devices is accepted and not applied (see Set).
+	if mem := r.Memory; mem != nil && (!unset(reflect.ValueOf(mem.Kernel)) || !unset(reflect.ValueOf(mem.KernelTCP))) {
+		// Deprecated by the spec and gone from the kernel since 5.4 (v1)
+		// and never in v2: nothing to write.
+		m.log.Debug("cgroups: ignoring the deprecated linux.resources.memory.kernel and kernelTCP")
+	}
+
+	var groups []group
+	var skipped []string
+	for _, c := range controllers {
+		key, ok := m.route(c.name)
+		steps, err := c.plan(r, key == "unified")
+		if err != nil {
+			return err
+		}
+		if len(steps) == 0 {
+			continue
+		}
+		if !ok {
+			if m.rootless {
+				skipped = append(skipped, c.field)
+				continue
+			}
+			return fmt.Errorf("%s: no cgroup hierarchy of the container has the %s controller", c.field, c.name)
+		}
+		dir := m.Paths[key]
+		if !m.owns(dir) {
+			return fmt.Errorf("%s: cgroup %q was not created by this runtime, which leaves its limits alone", c.field, dir)
+		}
+		groups = append(groups, group{controller: c.name, field: c.field, key: key, v2: key == "unified", steps: steps})
+	}
+	if len(skipped) > 0 {
+		m.log.Warn("cgroups: the container has no cgroup of its own for these limits; they are not applied",
+			"fields", slices.Compact(skipped))
+	}
+
+	if err := m.enableV2(f, groups); err != nil {
+		return err
+	}
+	for _, g := range groups {
+		dir := m.Paths[g.key]
+		if err := f.check(dir); err != nil {
+			return fmt.Errorf("%s: %w", g.field, err)
+		}
+		for _, s := range g.steps {
+			if g.controller == "cpuset" && !g.v2 {
+				s.file = cpusetName(f, dir, s.file)
+			}
+			if err := s.run(f, dir); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// route returns the hierarchy whose cgroup gets the limits of controller
+// c: the v1 hierarchy that carries it, else the unified one. ok is false
+// when the manager holds neither, including when the v1 hierarchy that
+// carries c was dropped by a rootless Create (the unified hierarchy of a
+// hybrid host then cannot have c).
+func (m *Manager) route(c string) (key string, ok bool) {
+	carries := func(k string) bool { return k != "unified" && slices.Contains(strings.Split(k, ","), c) }
+	for _, k := range m.keys() {
+		if carries(k) {
+			return k, true
+		}
+	}
+	for k := range m.mounts {
+		if carries(k) {
+			return "", false
+		}
+	}
+	if _, held := m.Paths["unified"]; held {
+		return "unified", true
+	}
+	return "", false
+}
+
+// owns reports whether Create made cgroup directory dir.
+func (m *Manager) owns(dir string) bool { return slices.Contains(m.owned, dir) }
+
+// cpusetName returns the name of a v1 cpuset file in dir: "cpuset.cpus",
+// or "cpus" in a hierarchy mounted with -o noprefix.
+func cpusetName(f files, dir, name string) string {
+	if _, err := f.read(dir, name); err != nil {
+		short := strings.TrimPrefix(name, "cpuset.")
+		if _, err := f.read(dir, short); err == nil {
+			return short
+		}
+	}
+	return name
+}
+
+// unsupported names the first field of r that Set does not implement and
+// that holds a value.
+func unsupported(r *specs.LinuxResources) error {
+	var mem specs.LinuxMemory
+	if r.Memory != nil {
+		mem = *r.Memory
+	}
+	var cpu specs.LinuxCPU
+	if r.CPU != nil {
+		cpu = *r.CPU
+	}
+	for _, u := range []struct {
+		field string
+		v     any
+	}{
+		{"blockIO", r.BlockIO},
+		{"hugepageLimits", r.HugepageLimits},
+		{"network", r.Network},
+		{"rdma", r.Rdma},
+		{"unified", r.Unified},
+		{"memory.useHierarchy", mem.UseHierarchy},
+		{"cpu.burst", cpu.Burst},
+		{"cpu.idle", cpu.Idle},
+	} {
+		if !unset(reflect.ValueOf(u.v)) {
+			return fmt.Errorf("linux.resources.%s: not supported yet", u.field)
+		}
+	}
+	return nil
+}
+
+// unset reports whether v holds nothing: a nil pointer, an empty slice or
+// map, a zero number, false, or a struct of such. Like runc and the
+// engines that write specs, Set treats a zero value as "not set": an
+// engine writes "blockIO": {} or "shares": 0 to mean "no limit".
+func unset(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Invalid:
+		return true
+	case reflect.Pointer, reflect.Interface:
+		return v.IsNil() || unset(v.Elem())
+	case reflect.Slice, reflect.Map:
+		return v.Len() == 0
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if !unset(v.Field(i)) {
+				return false
+			}
+		}
+		return true
+	default:
+		return v.IsZero()
+	}
+}
+
+// A write puts one value in one cgroup file on behalf of a spec field.
+type write struct {
+	field    string // e.g. "linux.resources.memory.limit"
+	file     string
+	value    string
+	optional bool // a value the spec implies: skipped where the file does not exist
+}
+
+func (w write) run(f files, dir string) error {
+	err := f.write(dir, w.file, w.value)
+	if w.optional && errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%s: set %s: %w", w.field, w.value, err)
+	}
+	return nil
+}
+
+// A step is one write, or two whose order depends on the values the
+// cgroup holds now: a v1 memory limit may never exceed the memory+swap
+// limit, nor a quota its period's constraints. The pair goes first-then
+// when that works; when the kernel refuses the first with EINVAL (the new
+// value conflicts with the old partner), the partner is written first.
+// Raising both limits needs one order, lowering both the other.
+type step struct {
+	write
+	then *write
+}
+
+func (s step) run(f files, dir string) error {
+	err := s.write.run(f, dir)
+	if s.then == nil {
+		return err
+	}
+	if err == nil {
+		return s.then.run(f, dir)
+	}
+	if !errors.Is(err, unix.EINVAL) {
+		return err
+	}
+	if err := s.then.run(f, dir); err != nil {
+		return err
+	}
+	return s.write.run(f, dir)
+}
