@@ -34,16 +34,18 @@ var checks = map[string]func(*checkEnv) error{
 	"exec":     checkExec,
 	"console":  checkConsole,
 
-	"mountat":     checkMountAt,
-	"args-ro":     checkArgsReadOnly,
-	"args-rw":     checkArgsWritable,
-	"args-exist":  checkArgsExist,
-	"args-flags":  checkFlags,
-	"args-dev":    checkDev,
-	"args-st_dev": checkArgsStDev,
-	"args-empty":  checkArgsEmpty,
-	"args-self":   checkArgsSelf,
-	"args-shared": checkArgsShared,
+	"mountat":      checkMountAt,
+	"args-ro":      checkArgsReadOnly,
+	"args-rw":      checkArgsWritable,
+	"args-exist":   checkArgsExist,
+	"args-flags":   checkFlags,
+	"args-dev":     checkDev,
+	"args-st_dev":  checkArgsStDev,
+	"args-empty":   checkArgsEmpty,
+	"args-self":    checkArgsSelf,
+	"args-shared":  checkArgsShared,
+	"args-tree":    checkArgsTree,
+	"args-symlink": checkArgsSymlink,
 }
 
 // mountInfo is one line of /proc/self/mountinfo.

@@ -18,6 +18,12 @@
 // to the new mount afterwards (remount, propagation, statfs checks) goes
 // through a fresh in-root lookup, verified to land on a new mount root.
 //
+// Mount options that runc and crun define and the kernel does not know
+// never reach mount(2): tmpcopyup (fill a new tmpfs with a copy of the
+// directory it covers, through descriptors and *at calls only) and
+// copy-symlink are implemented, the others (idmap, src-nofollow...) are
+// refused with an error that names them.
+//
 // Setup is Linux-only and changes process-wide state (working directory,
 // root, mount namespace): it belongs in the container's init, once.
 package rootfs

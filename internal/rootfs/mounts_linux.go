@@ -34,6 +34,9 @@ func (s *setup) mountEntry(m specs.Mount) error {
 	if len(m.UIDMappings) > 0 || len(m.GIDMappings) > 0 {
 		return mountError(m.Destination, fstype, errors.New("id-mapped mounts are not supported"))
 	}
+	if err := checkExtensions(fstype, o); err != nil {
+		return mountError(m.Destination, fstype, err)
+	}
 	dest, err := cleanDest(m.Destination)
 	if err != nil {
 		return mountError(m.Destination, fstype, err)
@@ -98,7 +101,20 @@ func (s *setup) mountFS(dest, source, fstype string, o *mountOpts) error {
 	if source == "" {
 		source = fstype
 	}
-	if err := s.mountFd(source, nil, dst, fstype, o.flags&^unix.MS_REC, o.dataString()); err != nil {
+	flags := o.flags &^ unix.MS_REC
+	var covered *os.File
+	if o.copyUp {
+		// The directory the tmpfs is about to cover is opened now: once
+		// the tmpfs is there, no lookup reaches it, but this descriptor
+		// still does.
+		if covered, err = openCovered(dst, dest); err != nil {
+			return err
+		}
+		defer covered.Close()
+		// A read-only tmpfs is filled first and made read-only after.
+		flags &^= unix.MS_RDONLY
+	}
+	if err := s.mountFd(source, nil, dst, fstype, flags, o.dataString()); err != nil {
 		// In a user namespace, sysfs can only be mounted by the owner of
 		// the network namespace, and mqueue by the owner of the IPC
 		// namespace. A container sharing the host's gets the host's
@@ -122,6 +138,16 @@ func (s *setup) mountFS(dest, source, fstype string, o *mountOpts) error {
 	// (CVE-2019-16884); for the others it costs one statfs.
 	if err := checkFSType(top, fstype); err != nil {
 		return err
+	}
+	if o.copyUp {
+		if err := s.copyUp(covered, top, dest); err != nil {
+			return err
+		}
+		if o.flags&unix.MS_RDONLY != 0 {
+			if err := s.remountBind(top, o.flags, o.touched); err != nil {
+				return err
+			}
+		}
 	}
 	return s.finish(top, o)
 }
@@ -180,11 +206,16 @@ func recursiveFromFlags(flags uintptr) unix.MountAttr {
 
 // openSource opens a bind mount's source on the host. A relative source
 // is relative to the working directory Setup was called in (the bundle).
-func (s *setup) openSource(source string) (*os.File, error) {
+// With noFollow a source that is a symlink is opened as the symlink.
+func (s *setup) openSource(source string, noFollow bool) (*os.File, error) {
 	if source == "" {
 		return nil, errors.New("bind mount without a source")
 	}
-	fd, err := unix.Openat(int(s.cwd.Fd()), source, unix.O_PATH|unix.O_CLOEXEC, 0)
+	flags := unix.O_PATH | unix.O_CLOEXEC
+	if noFollow {
+		flags |= unix.O_NOFOLLOW
+	}
+	fd, err := unix.Openat(int(s.cwd.Fd()), source, flags, 0)
 	if err != nil {
 		return nil, fmt.Errorf("open source %q: %w", source, err)
 	}
@@ -196,7 +227,7 @@ func (s *setup) mountBind(dest, source string, o *mountOpts) error {
 	if o.flags&unix.MS_REMOUNT != 0 {
 		return s.remountExisting(dest, "", "", o)
 	}
-	src, err := s.openSource(source)
+	src, err := s.openSource(source, o.copySymlink)
 	if err != nil {
 		return err
 	}
@@ -204,6 +235,14 @@ func (s *setup) mountBind(dest, source string, o *mountOpts) error {
 	var st unix.Stat_t
 	if err := unix.Fstat(int(src.Fd()), &st); err != nil {
 		return fmt.Errorf("stat source %q: %w", source, err)
+	}
+	if st.Mode&unix.S_IFMT == unix.S_IFLNK {
+		// A source is opened as a symlink only with copy-symlink.
+		target, err := readlinkFd(src)
+		if err != nil {
+			return fmt.Errorf("read symlink %q: %w", source, err)
+		}
+		return s.copySymlinkAt(dest, target)
 	}
 	isDir := st.Mode&unix.S_IFMT == unix.S_IFDIR
 	var dst *os.File

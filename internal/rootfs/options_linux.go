@@ -30,6 +30,9 @@ type mountOpts struct {
 	propagation []uintptr // MS_SHARED, MS_SLAVE... (with MS_REC for r-variants), in order
 	rec         unix.MountAttr
 	data        []string // everything else, for the filesystem
+	// Runtime extensions, never passed to the kernel (extensions_linux.go).
+	copyUp      bool // tmpcopyup: fill a new tmpfs with what it covers
+	copySymlink bool // copy-symlink: a bind whose source is a symlink makes that symlink
 }
 
 // bind reports whether the options ask for a bind mount.
@@ -75,6 +78,12 @@ var flagOptions = map[string]flagOpt{
 	"nostrictatime": {unix.MS_STRICTATIME, true},
 	"nosymfollow":   {unix.MS_NOSYMFOLLOW, false},
 	"symfollow":     {unix.MS_NOSYMFOLLOW, true},
+	"lazytime":      {unix.MS_LAZYTIME, false},
+	"nolazytime":    {unix.MS_LAZYTIME, true},
+	"iversion":      {unix.MS_I_VERSION, false},
+	"noiversion":    {unix.MS_I_VERSION, true},
+	"silent":        {unix.MS_SILENT, false},
+	"loud":          {unix.MS_SILENT, true},
 	"bind":          {unix.MS_BIND, false},
 	"rbind":         {unix.MS_BIND | unix.MS_REC, false},
 }
@@ -118,8 +127,10 @@ var recOptions = map[string]unix.MountAttr{
 }
 
 // parseOptions sorts a spec mount's options. Later options win over
-// earlier ones, as with mount(8). Options it does not know go to the
-// filesystem as data (size=65536k, mode=755, newinstance...).
+// earlier ones, as with mount(8). The runtime extensions runc and crun
+// define are handled or refused (extensions_linux.go), never passed on;
+// options it does not know go to the filesystem as data (size=65536k,
+// mode=755, newinstance...).
 func parseOptions(options []string) (*mountOpts, error) {
 	o := &mountOpts{}
 	for _, opt := range options {
@@ -152,10 +163,14 @@ func parseOptions(options []string) (*mountOpts, error) {
 			o.rec.Attr_clr = o.rec.Attr_clr&^a.Attr_set | a.Attr_clr
 			continue
 		}
-		switch opt {
-		case "idmap", "ridmap":
-			return nil, fmt.Errorf("option %q: id-mapped mounts are not supported", opt)
-		case "":
+		if set, ok := extensionOptions[opt]; ok {
+			set(o)
+			continue
+		}
+		if err := refusedOption(opt); err != nil {
+			return nil, err
+		}
+		if opt == "" {
 			continue
 		}
 		o.data = append(o.data, opt)
@@ -231,7 +246,8 @@ func flagNames(mask uintptr) string {
 }
 
 // MountOptions lists the mount options this package knows (flags,
-// propagation and recursive attributes), sorted, for `features`.
+// propagation, recursive attributes and the runtime extensions it
+// implements), sorted, for `features`.
 func MountOptions() []string {
 	var names []string
 	for n := range flagOptions {
@@ -242,6 +258,11 @@ func MountOptions() []string {
 	}
 	for n := range recOptions {
 		names = append(names, n)
+	}
+	for n := range extensionOptions {
+		if n != "notmpcopyup" { // an engine's word, not a runtime feature
+			names = append(names, n)
+		}
 	}
 	sort.Strings(names)
 	return names

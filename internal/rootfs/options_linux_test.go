@@ -78,10 +78,88 @@ func TestParseOptions(t *testing.T) {
 }
 
 func TestParseOptionsIdmap(t *testing.T) {
-	for _, opt := range []string{"idmap", "ridmap"} {
+	for _, opt := range []string{"idmap", "ridmap", "idmap=uids=0-1-10;gids=0-100-10"} {
 		_, err := parseOptions([]string{"rbind", opt})
 		if err == nil || !strings.Contains(err.Error(), "not supported") {
 			t.Errorf("%s: err = %v, want not supported", opt, err)
+		}
+	}
+}
+
+// The runtime extensions never reach the kernel as data.
+func TestParseOptionsExtensions(t *testing.T) {
+	for _, tc := range []struct {
+		options     []string
+		copyUp      bool
+		copySymlink bool
+		flags       uintptr
+		data        string
+	}{
+		{options: []string{"rw", "nosuid", "tmpcopyup", "mode=755"}, copyUp: true, flags: unix.MS_NOSUID, data: "mode=755"},
+		{options: []string{"tmpcopyup", "notmpcopyup"}},
+		{options: []string{"notmpcopyup", "tmpcopyup"}, copyUp: true},
+		{options: []string{"bind", "copy-symlink"}, copySymlink: true, flags: unix.MS_BIND},
+		{options: []string{"defaults", "size=1m"}, data: "size=1m"},
+		{options: []string{"lazytime", "iversion", "silent"}, flags: unix.MS_LAZYTIME | unix.MS_I_VERSION | unix.MS_SILENT},
+		{options: []string{"lazytime", "nolazytime", "iversion", "noiversion", "silent", "loud"}},
+	} {
+		t.Run(strings.Join(tc.options, ","), func(t *testing.T) {
+			o, err := parseOptions(tc.options)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.copyUp != tc.copyUp || o.copySymlink != tc.copySymlink || o.flags != tc.flags || o.dataString() != tc.data {
+				t.Errorf("copyUp %v copySymlink %v flags %#x data %q, want %v %v %#x %q",
+					o.copyUp, o.copySymlink, o.flags, o.dataString(), tc.copyUp, tc.copySymlink, tc.flags, tc.data)
+			}
+		})
+	}
+}
+
+func TestParseOptionsRefused(t *testing.T) {
+	for _, opt := range []string{"src-nofollow", "dest-nofollow", "rsync", "rasync", "rdirsync", "rmand", "rnomand"} {
+		_, err := parseOptions([]string{"bind", opt})
+		if err == nil || !strings.Contains(err.Error(), "not supported") || !strings.Contains(err.Error(), opt) {
+			t.Errorf("%s: err = %v, want not supported", opt, err)
+		}
+	}
+}
+
+func TestCheckExtensions(t *testing.T) {
+	for _, tc := range []struct {
+		fstype, options, wantErr string
+	}{
+		{"tmpfs", "tmpcopyup,ro", ""},
+		{"bind", "rbind,tmpcopyup", "only for tmpfs"},
+		{"proc", "tmpcopyup", "only for tmpfs"},
+		{"tmpfs", "remount,tmpcopyup", "remount"},
+		{"bind", "bind,copy-symlink", ""},
+		{"tmpfs", "copy-symlink", "only for bind"},
+	} {
+		o, err := parseOptions(strings.Split(tc.options, ","))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = checkExtensions(tc.fstype, o)
+		if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+			t.Errorf("%s %s: err = %v, want %q", tc.fstype, tc.options, err, tc.wantErr)
+		}
+	}
+}
+
+func TestMountOptions(t *testing.T) {
+	names := MountOptions()
+	if !slices.IsSorted(names) {
+		t.Error("not sorted")
+	}
+	for _, want := range []string{"tmpcopyup", "copy-symlink", "rro", "rshared", "nosymfollow", "lazytime"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("%s missing from %v", want, names)
+		}
+	}
+	for _, refused := range []string{"notmpcopyup", "idmap", "src-nofollow"} {
+		if slices.Contains(names, refused) {
+			t.Errorf("%s listed", refused)
 		}
 	}
 }
