@@ -34,6 +34,11 @@ func execSetup(cfg *initproto.Config) (string, error) {
 		return "", errors.New("process.args is empty")
 	}
 	p := cfg.Spec.Process
+	// The container's filter covers every process that joins it.
+	filter, err := prepareSeccomp(cfg.Spec)
+	if err != nil {
+		return "", err
+	}
 	if p.Terminal {
 		root, err := os.OpenFile("/", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 		if err != nil {
@@ -48,7 +53,7 @@ func execSetup(cfg *initproto.Config) (string, error) {
 			return "", err
 		}
 	}
-	if err := process.Setup(p); err != nil {
+	if filter, err = setupProcess(p, filter); err != nil {
 		return "", err
 	}
 	path, err := process.LookPath(p.Args[0], p.Env)
@@ -60,6 +65,12 @@ func execSetup(cfg *initproto.Config) (string, error) {
 	}
 	if err := process.CloseExecFrom(3 + cfg.PreserveFDs); err != nil {
 		return "", err
+	}
+	// Last before execve, which runExec calls at once.
+	if filter != nil {
+		if err := filter.Load(); err != nil {
+			return "", err
+		}
 	}
 	return path, nil
 }

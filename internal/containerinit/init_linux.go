@@ -15,6 +15,7 @@ import (
 	_ "github.com/ocikit/ocikit/internal/nsenter" // the namespace step, before the Go runtime starts
 	"github.com/ocikit/ocikit/internal/process"
 	"github.com/ocikit/ocikit/internal/rootfs"
+	"github.com/ocikit/ocikit/internal/seccomp"
 	"github.com/ocikit/ocikit/internal/tty"
 )
 
@@ -55,7 +56,7 @@ func run(sock *os.File) int {
 	if cfg.Exec {
 		return runExec(&cfg, sock)
 	}
-	start, path, err := setup(&cfg)
+	start, path, filter, err := setup(&cfg)
 	if err != nil {
 		sendError(sock, err)
 		return 1
@@ -64,7 +65,7 @@ func run(sock *os.File) int {
 		return 1
 	}
 	sock.Close()
-	return waitAndExec(&cfg, start, path)
+	return waitAndExec(&cfg, start, path, filter)
 }
 
 // sendError reports err to the runtime, keeping the operation and path as
@@ -77,27 +78,32 @@ func sendError(sock *os.File, err error) {
 	json.NewEncoder(sock).Encode(rep)
 }
 
-// setup does everything up to "ready" and returns the start listener and
-// the resolved program path.
-func setup(cfg *initproto.Config) (*os.File, string, error) {
+// setup does everything up to "ready" and returns the start listener, the
+// resolved program path, and the seccomp filter when it is to be loaded
+// right before execve.
+func setup(cfg *initproto.Config) (*os.File, string, *seccomp.Program, error) {
 	s := cfg.Spec
 	if s.Process == nil || len(s.Process.Args) == 0 {
-		return nil, "", errors.New("process.args is empty")
+		return nil, "", nil, errors.New("process.args is empty")
+	}
+	filter, err := prepareSeccomp(s)
+	if err != nil {
+		return nil, "", nil, err
 	}
 	start := os.NewFile(uintptr(cfg.StartFD), "start-socket")
 	if cfg.NewKeyring {
 		if err := joinSessionKeyring(cfg.ID); err != nil {
-			return nil, "", err
+			return nil, "", nil, err
 		}
 	}
 	if s.Hostname != "" {
 		if err := unix.Sethostname([]byte(s.Hostname)); err != nil {
-			return nil, "", cerr.Op("set hostname", s.Hostname, err)
+			return nil, "", nil, cerr.Op("set hostname", s.Hostname, err)
 		}
 	}
 	if s.Domainname != "" {
 		if err := unix.Setdomainname([]byte(s.Domainname)); err != nil {
-			return nil, "", cerr.Op("set domainname", s.Domainname, err)
+			return nil, "", nil, cerr.Op("set domainname", s.Domainname, err)
 		}
 	}
 	res, err := rootfs.Setup(&rootfs.Config{
@@ -116,18 +122,19 @@ func setup(cfg *initproto.Config) (*os.File, string, error) {
 		},
 	})
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
 	if s.Process.Terminal {
 		if res == nil || res.ConsoleMaster == nil || res.ConsoleSlave == nil {
-			return nil, "", errors.New("terminal requested but no console was made")
+			return nil, "", nil, errors.New("terminal requested but no console was made")
 		}
 		if err := setupConsole(cfg, res.ConsoleMaster, res.ConsoleSlave); err != nil {
-			return nil, "", err
+			return nil, "", nil, err
 		}
 	}
-	if err := process.Setup(s.Process); err != nil {
-		return nil, "", err
+	filter, err = setupProcess(s.Process, filter)
+	if err != nil {
+		return nil, "", nil, err
 	}
 	path, err := process.LookPath(s.Process.Args[0], s.Process.Env)
 	if err != nil {
@@ -136,14 +143,14 @@ func setup(cfg *initproto.Config) (*os.File, string, error) {
 		if inner := errors.Unwrap(err); inner != nil {
 			err = inner
 		}
-		return nil, "", cerr.Op("exec", s.Process.Args[0], err)
+		return nil, "", nil, cerr.Op("exec", s.Process.Args[0], err)
 	}
 	// Everything the user program must not inherit is close-on-exec from
 	// here on; fds 3..3+PreserveFDs-1 were handed over on purpose.
 	if err := process.CloseExecFrom(3 + cfg.PreserveFDs); err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
-	return start, path, nil
+	return start, path, filter, nil
 }
 
 // setupConsole makes the pty slave the process's controlling terminal and
@@ -180,7 +187,7 @@ func setupConsole(cfg *initproto.Config, master, slave *os.File) error {
 // waitAndExec accepts connections on the start socket until one asks to
 // start, then execs the program. On failure the error goes back on the
 // connection.
-func waitAndExec(cfg *initproto.Config, start *os.File, path string) int {
+func waitAndExec(cfg *initproto.Config, start *os.File, path string, filter *seccomp.Program) int {
 	for {
 		nfd, _, err := unix.Accept4(int(start.Fd()), unix.SOCK_CLOEXEC)
 		if err == unix.EINTR || err == unix.ECONNABORTED {
@@ -198,6 +205,16 @@ func waitAndExec(cfg *initproto.Config, start *os.File, path string) int {
 			continue
 		}
 		start.Close()
+		// The filter goes in as late as it can: under it, the runtime
+		// only execs (Go's exec may first restore RLIMIT_NOFILE) and,
+		// if that fails, reports the error.
+		if filter != nil {
+			if err := filter.Load(); err != nil {
+				fmt.Fprintf(conn, "%v", err)
+				conn.Close()
+				return 1
+			}
+		}
 		p := cfg.Spec.Process
 		err = process.Exec(path, p.Args, p.Env)
 		// Exec's error already reads `exec "PATH": reason`.
