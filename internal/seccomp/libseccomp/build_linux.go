@@ -117,7 +117,7 @@ func addRule(f *scmp.ScmpFilter, r seccomp.Rule) (bool, error) {
 func ruleErr(err error) error {
 	switch {
 	case errors.Is(err, syscall.EEXIST):
-		return fmt.Errorf("%w (another rule for it has a different action)", err)
+		return fmt.Errorf("%w (it clashes with another rule for the same call)", err)
 	case errors.Is(err, syscall.EINVAL):
 		return fmt.Errorf("%w (libseccomp refuses these conditions for it)", err)
 	}

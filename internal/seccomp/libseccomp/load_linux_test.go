@@ -1,0 +1,79 @@
+package libseccomp
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	scmp "github.com/seccomp/libseccomp-golang"
+	"golang.org/x/sys/unix"
+)
+
+const helperEnv = "OCIKIT_LIBSECCOMP_TEST_HELPER"
+
+// knownExcept lists every system call this libseccomp knows on the native
+// architecture but the ones named.
+func knownExcept(skip ...string) []string {
+	var out []string
+next:
+	for nr := 0; nr < 1024; nr++ {
+		name, err := scmp.ScmpSyscall(nr).GetName()
+		if err != nil {
+			continue
+		}
+		for _, s := range skip {
+			if s == name {
+				continue next
+			}
+		}
+		out = append(out, name)
+	}
+	return out
+}
+
+// TestLoadHelper is the child of TestLoad. Under a default-EPERM profile
+// that allows every call libseccomp knows but mount and umount2, it
+// reports what mount, a call numbered past every known one, and getpid
+// return on the filtered thread.
+func TestLoadHelper(t *testing.T) {
+	if os.Getenv(helperEnv) == "" {
+		t.Skip("helper for TestLoad")
+	}
+	runtime.LockOSThread()
+	prog, err := Prepare(&specs.LinuxSeccomp{DefaultAction: specs.ActErrno, Syscalls: []specs.LinuxSyscall{
+		{Names: knownExcept("mount", "umount2"), Action: specs.ActAllow},
+	}})
+	if err != nil {
+		fmt.Println("prepare:", err)
+		os.Exit(1)
+	}
+	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+		fmt.Println("nnp:", err)
+		os.Exit(1)
+	}
+	if err := prog.Load(); err != nil {
+		fmt.Println(err)
+		os.Exit(1)
+	}
+	_, _, mount := unix.RawSyscall6(unix.SYS_MOUNT, 0, 0, 0, 0, 0, 0)
+	_, _, future := unix.RawSyscall(1000, 0, 0, 0)
+	_, _, getpid := unix.RawSyscall(unix.SYS_GETPID, 0, 0, 0)
+	fmt.Printf("mount=%d future=%d getpid=%d\n", mount, future, getpid)
+	os.Exit(0)
+}
+
+func TestLoad(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestLoadHelper$")
+	cmd.Env = append(os.Environ(), helperEnv+"=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("helper: %v: %s", err, out)
+	}
+	want := fmt.Sprintf("mount=%d future=%d getpid=0\n", unix.EPERM, unix.ENOSYS)
+	if string(out) != want {
+		t.Errorf("helper said %q, want %q", out, want)
+	}
+}
