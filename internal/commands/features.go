@@ -10,6 +10,7 @@ import (
 	"github.com/ocikit/ocikit/internal/caps"
 	"github.com/ocikit/ocikit/internal/cli"
 	"github.com/ocikit/ocikit/internal/rootfs"
+	"github.com/ocikit/ocikit/internal/seccomp"
 )
 
 // Features prints what this runtime supports, as the runtime-spec's
@@ -18,6 +19,17 @@ type Features struct{}
 
 func (c *Features) Run(e *cli.Env) error {
 	yes, no := true, false
+	// The seccomp names come from the plain-Go half of the seccomp
+	// package, so this command links no libseccomp (and does not report
+	// the library's version); the flags are those the kernel accepts.
+	sc := &features.Seccomp{
+		Enabled:        &yes,
+		Actions:        seccomp.Actions(),
+		Operators:      seccomp.Operators(),
+		Archs:          seccomp.Archs(),
+		KnownFlags:     seccomp.KnownFlags(),
+		SupportedFlags: seccomp.SupportedFlags(),
+	}
 	f := features.Features{
 		OCIVersionMin: "1.0.0",
 		OCIVersionMax: specs.Version,
@@ -28,7 +40,7 @@ func (c *Features) Run(e *cli.Env) error {
 			Namespaces:   []string{"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"},
 			Capabilities: caps.Names(),
 			Cgroup:       &features.Cgroup{V1: &yes, V2: &yes, Systemd: &no, SystemdUser: &no, Rdma: &no},
-			Seccomp:      &features.Seccomp{Enabled: &no},
+			Seccomp:      sc,
 			Apparmor:     &features.Apparmor{Enabled: &no},
 			Selinux:      &features.Selinux{Enabled: &no},
 			IntelRdt:     &features.IntelRdt{Enabled: &no},
