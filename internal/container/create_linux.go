@@ -111,6 +111,9 @@ func build(o *CreateOptions, c *state.Container, s *specs.Spec, bundle, rootfsPa
 			cg.Destroy()
 		}
 	}()
+	if err := cg.Set(s.Linux.Resources); err != nil {
+		return nil, nil, err
+	}
 
 	start, err := listenUnix(c.Path(startSocket))
 	if err != nil {
