@@ -46,7 +46,7 @@ func TestRunMarkdown(t *testing.T) {
 	if code := run(append([]string{"-markdown"}, files...), &stdout, &stderr); code != 0 {
 		t.Fatalf("run = %d; stderr: %s", code, stderr.String())
 	}
-	if !strings.Contains(stdout.String(), "| create | pass: 4 ok | pass: 4 ok |") {
+	if !strings.Contains(stdout.String(), "| create |  | pass: 4 ok | pass: 4 ok |") {
 		t.Errorf("markdown:\n%s", stdout.String())
 	}
 }

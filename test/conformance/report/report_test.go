@@ -116,7 +116,9 @@ func TestCell(t *testing.T) {
 		want string
 	}{
 		{suite.TestResult{Status: suite.Pass, OK: 270, Skip: 37}, "pass: 270 ok, 37 skip"},
-		{suite.TestResult{Status: suite.Pass}, "pass: 0 ok"},
+		{suite.TestResult{Status: suite.Pass}, "pass (no TAP point)"},
+		{suite.TestResult{Status: suite.Fail}, "fail (diagnostic, no TAP point)"},
+		{suite.TestResult{Status: suite.Pass, Skip: 1}, "pass: 0 ok, 1 skip"},
 		{suite.TestResult{Status: suite.Fail, OK: 3, NotOK: 2}, "fail: 3 ok, 2 not ok"},
 		{suite.TestResult{Status: suite.Crashed, ExitCode: 1}, "crashed (exit 1)"},
 		{suite.TestResult{Status: suite.Crashed, ExitCode: 1, OK: 270, Skip: 37}, "crashed: 270 ok, 37 skip, exit 1"},
@@ -153,11 +155,11 @@ func TestJSONRoundTripAndMarkdown(t *testing.T) {
 	Markdown(&out, []*Report{a, b})
 	got := out.String()
 	for _, want := range []string{
-		"| program | runc | crun |\n|---|---|---|\n",
-		"| create | pass: 4 ok | pass: 4 ok |\n",
-		"| state | not run | — |\n",
-		"| only_crun | — | fail: 0 ok, 1 not ok |\n",
-		"| **programs passed** | **2 of 8** | **1 of 2** |\n",
+		"| program | expected | runc | crun |\n|---|---|---|---|\n",
+		"| create | pass | pass: 4 ok | pass: 4 ok |\n",
+		"| state |  | not run | — |\n",
+		"| only_crun |  | — | fail: 0 ok, 1 not ok |\n",
+		"| **programs passed** | **1** | **2 of 8** | **1 of 2** |\n",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, got)

@@ -81,6 +81,14 @@ func Cell(t suite.TestResult) string {
 			return fmt.Sprintf("crashed (exit %d)", t.ExitCode)
 		}
 	}
+	if t.OK+t.NotOK+t.Skip+t.Todo == 0 {
+		// The program's verdict is its exit status, or, for a failure, a
+		// diagnostic printed before any point.
+		if t.Status == suite.Pass {
+			return "pass (no TAP point)"
+		}
+		return string(t.Status) + " (diagnostic, no TAP point)"
+	}
 	parts := []string{fmt.Sprintf("%d ok", t.OK)}
 	if t.NotOK > 0 {
 		parts = append(parts, fmt.Sprintf("%d not ok", t.NotOK))
@@ -95,14 +103,19 @@ func Cell(t suite.TestResult) string {
 }
 
 // Markdown writes a table comparing runs: one row per program (in the
-// order of the first report, then any program only later ones have), one
-// column per runtime, and a last row with the pass counts.
+// order of the first report, then any program only later ones have),
+// whether it is expected to pass, one column per runtime, and a last row
+// with the pass counts.
 func Markdown(w io.Writer, reports []*Report) {
 	var names []string
 	seen := map[string]bool{}
+	expected := map[string]bool{}
 	cells := make([]map[string]suite.TestResult, len(reports))
 	for i, r := range reports {
 		cells[i] = map[string]suite.TestResult{}
+		for _, n := range r.Expected {
+			expected[n] = true
+		}
 		for _, t := range r.Tests {
 			cells[i][t.Name] = t
 			if !seen[t.Name] {
@@ -111,17 +124,21 @@ func Markdown(w io.Writer, reports []*Report) {
 			}
 		}
 	}
-	fmt.Fprint(w, "| program |")
+	fmt.Fprint(w, "| program | expected |")
 	for _, r := range reports {
 		fmt.Fprintf(w, " %s |", r.Runtime)
 	}
-	fmt.Fprint(w, "\n|---|")
+	fmt.Fprint(w, "\n|---|---|")
 	for range reports {
 		fmt.Fprint(w, "---|")
 	}
 	fmt.Fprintln(w)
 	for _, n := range names {
-		fmt.Fprintf(w, "| %s |", n)
+		exp := ""
+		if expected[n] {
+			exp = "pass"
+		}
+		fmt.Fprintf(w, "| %s | %s |", n, exp)
 		for i := range reports {
 			t, ok := cells[i][n]
 			cell := "—"
@@ -132,7 +149,7 @@ func Markdown(w io.Writer, reports []*Report) {
 		}
 		fmt.Fprintln(w)
 	}
-	fmt.Fprint(w, "| **programs passed** |")
+	fmt.Fprintf(w, "| **programs passed** | **%d** |", len(expected))
 	for _, r := range reports {
 		fmt.Fprintf(w, " **%d of %d** |", r.Totals.Pass, r.Totals.Programs)
 	}

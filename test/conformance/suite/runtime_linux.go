@@ -56,7 +56,7 @@ func resolveRuntime(spec string) (string, error) {
 	}
 	st, err := os.Stat(abs)
 	if err != nil {
-		return "", fmt.Errorf("runtime %q: %w", abs, err)
+		return "", fmt.Errorf("runtime: %w", err)
 	}
 	if st.IsDir() || st.Mode().Perm()&0o111 == 0 {
 		return "", fmt.Errorf("runtime %q: not an executable file", abs)
