@@ -99,6 +99,9 @@ func build(o *CreateOptions, c *state.Container, s *specs.Spec, bundle, rootfsPa
 	}
 	defer ns.close()
 
+	if !ns.mountNS {
+		o.Log.Warn("the spec has no mount namespace: the container shares the host's filesystem, and root.path, mounts, maskedPaths and readonlyPaths are not applied", "container", o.ID)
+	}
 	cg, err := cgroups.New(o.ID, s.Linux.CgroupsPath, o.Log)
 	if err != nil {
 		return nil, nil, err
@@ -143,6 +146,7 @@ func build(o *CreateOptions, c *state.Container, s *specs.Spec, bundle, rootfsPa
 			Rootfs:      rootfsPath,
 			NoPivot:     o.NoPivot,
 			UserNS:      ns.userNS,
+			NoMountNS:   !ns.mountNS,
 			CgroupNS:    ns.cgroupNS,
 			CgroupPaths: cg.Paths,
 			PreserveFDs: o.PreserveFDs,

@@ -89,7 +89,7 @@ func Exec(o *ExecOptions) (code, pid int, err error) {
 
 	cfg := initproto.Config{
 		ID:          id,
-		Spec:        &specs.Spec{Version: s.Version, Process: o.Process},
+		Spec:        execSpec(s, o.Process),
 		Exec:        true,
 		ConsoleFD:   -1,
 		PreserveFDs: o.PreserveFDs,
@@ -214,4 +214,15 @@ func openContainerNS(rec *state.Record, s *specs.Spec) (nsSet, error) {
 func cloneFlagOf(t specs.LinuxNamespaceType) uintptr {
 	f, _ := initproto.CloneFlag(string(t))
 	return f
+}
+
+// execSpec is what the exec role needs of the container's spec: the new
+// process and the container's seccomp filter, which applies to every
+// process in it.
+func execSpec(s *specs.Spec, p *specs.Process) *specs.Spec {
+	es := &specs.Spec{Version: s.Version, Process: p}
+	if s.Linux != nil && s.Linux.Seccomp != nil {
+		es.Linux = &specs.Linux{Seccomp: s.Linux.Seccomp}
+	}
+	return es
 }

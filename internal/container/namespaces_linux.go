@@ -21,6 +21,7 @@ type nsPlan struct {
 	newUser    bool
 	userNS     bool // the container has a user namespace, new or joined
 	cgroupNS   bool // the container has a new cgroup namespace
+	mountNS    bool // the container has a mount namespace, new or joined
 	timeOffs   map[string][2]int64
 }
 
@@ -75,10 +76,7 @@ func planNamespaces(s *specs.Spec) (*nsPlan, error) {
 		p.joins = append(p.joins, f)
 		p.joinTypes = append(p.joinTypes, flag)
 	}
-	if !hasMount {
-		p.close()
-		return nil, cerr.Op("namespace", "", errors.New("linux.namespaces: a mount namespace is required"))
-	}
+	p.mountNS = hasMount
 	if len(s.Linux.TimeOffsets) > 0 {
 		if p.cloneFlags&unix.CLONE_NEWTIME == 0 {
 			p.close()

@@ -68,6 +68,56 @@ func run(sock *os.File) int {
 	return waitAndExec(&cfg, start, path, filter)
 }
 
+// buildRoot builds and enters the container's root filesystem and writes
+// its sysctls, returning the console pair when the process has a
+// terminal. Without a mount namespace of its own the container shares the
+// runtime's filesystem (the spec says it inherits the namespace), so
+// nothing is mounted: the terminal comes from the host's devpts.
+func buildRoot(cfg *initproto.Config) (master, slave *os.File, err error) {
+	s := cfg.Spec
+	if cfg.NoMountNS {
+		if s.Linux != nil {
+			if err := writeSysctls(s.Linux.Sysctl); err != nil {
+				return nil, nil, err
+			}
+		}
+		if !s.Process.Terminal {
+			return nil, nil, nil
+		}
+		root, err := os.OpenFile("/", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return nil, nil, cerr.Op("open", "/", err)
+		}
+		defer root.Close()
+		return rootfs.NewConsole(root)
+	}
+	res, err := rootfs.Setup(&rootfs.Config{
+		Spec:        s,
+		Rootfs:      cfg.Rootfs,
+		NoPivot:     cfg.NoPivot,
+		UserNS:      cfg.UserNS,
+		CgroupNS:    cfg.CgroupNS,
+		CgroupPaths: cfg.CgroupPaths,
+		Terminal:    s.Process.Terminal,
+		AfterPivot: func() error {
+			if s.Linux == nil {
+				return nil
+			}
+			return writeSysctls(s.Linux.Sysctl)
+		},
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if s.Process.Terminal && (res == nil || res.ConsoleMaster == nil || res.ConsoleSlave == nil) {
+		return nil, nil, errors.New("terminal requested but no console was made")
+	}
+	if res == nil {
+		return nil, nil, nil
+	}
+	return res.ConsoleMaster, res.ConsoleSlave, nil
+}
+
 // sendError reports err to the runtime, keeping the operation and path as
 // fields for JSON error output.
 func sendError(sock *os.File, err error) {
@@ -106,29 +156,12 @@ func setup(cfg *initproto.Config) (*os.File, string, *seccomp.Program, error) {
 			return nil, "", nil, cerr.Op("set domainname", s.Domainname, err)
 		}
 	}
-	res, err := rootfs.Setup(&rootfs.Config{
-		Spec:        s,
-		Rootfs:      cfg.Rootfs,
-		NoPivot:     cfg.NoPivot,
-		UserNS:      cfg.UserNS,
-		CgroupNS:    cfg.CgroupNS,
-		CgroupPaths: cfg.CgroupPaths,
-		Terminal:    s.Process.Terminal,
-		AfterPivot: func() error {
-			if s.Linux == nil {
-				return nil
-			}
-			return writeSysctls(s.Linux.Sysctl)
-		},
-	})
+	master, slave, err := buildRoot(cfg)
 	if err != nil {
 		return nil, "", nil, err
 	}
 	if s.Process.Terminal {
-		if res == nil || res.ConsoleMaster == nil || res.ConsoleSlave == nil {
-			return nil, "", nil, errors.New("terminal requested but no console was made")
-		}
-		if err := setupConsole(cfg, res.ConsoleMaster, res.ConsoleSlave); err != nil {
+		if err := setupConsole(cfg, master, slave); err != nil {
 			return nil, "", nil, err
 		}
 	}

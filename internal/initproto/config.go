@@ -6,11 +6,15 @@ import (
 
 // Config is what the runtime sends the init once its namespaces exist.
 type Config struct {
-	ID          string            `json:"id"`
-	Spec        *specs.Spec       `json:"spec"`
-	Rootfs      string            `json:"rootfs"`
-	NoPivot     bool              `json:"noPivot,omitempty"`
-	UserNS      bool              `json:"userns,omitempty"`
+	ID      string      `json:"id"`
+	Spec    *specs.Spec `json:"spec"`
+	Rootfs  string      `json:"rootfs"`
+	NoPivot bool        `json:"noPivot,omitempty"`
+	UserNS  bool        `json:"userns,omitempty"`
+	// NoMountNS: the spec lists no mount namespace, so the container
+	// inherits the runtime's and its root filesystem is not built (it
+	// could only be built by changing the host's mounts), as with runc.
+	NoMountNS   bool              `json:"noMountNS,omitempty"`
 	CgroupNS    bool              `json:"cgroupns,omitempty"`
 	CgroupPaths map[string]string `json:"cgroupPaths,omitempty"`
 	// StartFD is the listening start socket; ConsoleFD the connected

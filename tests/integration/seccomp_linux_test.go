@@ -286,9 +286,6 @@ func TestSeccompExec(t *testing.T) {
 	if res.code != 0 {
 		t.Fatalf("oci-exec: %s", res)
 	}
-	if strings.Contains(res.stdout, "Seccomp: 0") {
-		t.Skip("oci-exec does not hand the container's linux.seccomp to the exec role (internal/container passes only process)")
-	}
 	if !strings.Contains(res.stdout, "Seccomp: 2\n") || !strings.Contains(res.stdout, "Operation not permitted") {
 		t.Errorf("oci-exec output %q: want Seccomp: 2 and mkdir refused", res.stdout)
 	}
