@@ -46,3 +46,4 @@ install: build man
 
 clean:
 	rm -rf bin $(MANPAGES)
+include mk/conformance.mk

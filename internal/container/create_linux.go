@@ -100,7 +100,18 @@ func build(o *CreateOptions, c *state.Container, s *specs.Spec, bundle, rootfsPa
 	defer ns.close()
 
 	if !ns.mountNS {
-		o.Log.Warn("the spec has no mount namespace: the container shares the host's filesystem, and root.path, mounts, maskedPaths and readonlyPaths are not applied", "container", o.ID)
+		// Without a mount namespace nothing can be mounted without
+		// changing the host's mounts: what needs mounts is refused, and
+		// the spec's mounts are left out, as runc does.
+		switch {
+		case len(s.Linux.MaskedPaths) > 0 || len(s.Linux.ReadonlyPaths) > 0:
+			return nil, nil, cerr.Op("namespace", "", errors.New("linux.maskedPaths and linux.readonlyPaths need a mount namespace"))
+		case s.Root.Readonly:
+			return nil, nil, cerr.Op("namespace", "", errors.New("root.readonly needs a mount namespace"))
+		}
+		if len(s.Mounts) > 0 {
+			o.Log.Warn("the spec has no mount namespace: its mounts are not made", "container", o.ID)
+		}
 	}
 	cg, err := cgroups.New(o.ID, s.Linux.CgroupsPath, o.Log)
 	if err != nil {

@@ -53,6 +53,10 @@ func execSetup(cfg *initproto.Config) (string, error) {
 			return "", err
 		}
 	}
+	// Before the filter may be loaded, which could deny close_range.
+	if err := process.CloseExecFrom(3 + cfg.PreserveFDs); err != nil {
+		return "", err
+	}
 	if filter, err = setupProcess(p, filter); err != nil {
 		return "", err
 	}
@@ -62,9 +66,6 @@ func execSetup(cfg *initproto.Config) (string, error) {
 			err = inner
 		}
 		return "", cerr.Op("exec", p.Args[0], err)
-	}
-	if err := process.CloseExecFrom(3 + cfg.PreserveFDs); err != nil {
-		return "", err
 	}
 	// Last before execve, which runExec calls at once.
 	if filter != nil {

@@ -70,9 +70,10 @@ func run(sock *os.File) int {
 
 // buildRoot builds and enters the container's root filesystem and writes
 // its sysctls, returning the console pair when the process has a
-// terminal. Without a mount namespace of its own the container shares the
-// runtime's filesystem (the spec says it inherits the namespace), so
-// nothing is mounted: the terminal comes from the host's devpts.
+// terminal. Without a mount namespace of its own the container inherits
+// the runtime's (the spec says so), where nothing may be mounted: as runc
+// does, the process only chroots into the root filesystem (the runtime
+// refused the spec at create if it asked for masked or read-only paths).
 func buildRoot(cfg *initproto.Config) (master, slave *os.File, err error) {
 	s := cfg.Spec
 	if cfg.NoMountNS {
@@ -80,6 +81,12 @@ func buildRoot(cfg *initproto.Config) (master, slave *os.File, err error) {
 			if err := writeSysctls(s.Linux.Sysctl); err != nil {
 				return nil, nil, err
 			}
+		}
+		if err := unix.Chroot(cfg.Rootfs); err != nil {
+			return nil, nil, cerr.Op("chroot", cfg.Rootfs, err)
+		}
+		if err := unix.Chdir("/"); err != nil {
+			return nil, nil, cerr.Op("chdir", "/", err)
 		}
 		if !s.Process.Terminal {
 			return nil, nil, nil
@@ -165,6 +172,13 @@ func setup(cfg *initproto.Config) (*os.File, string, *seccomp.Program, error) {
 			return nil, "", nil, err
 		}
 	}
+	// Everything the user program must not inherit is close-on-exec from
+	// here on; fds 3..3+PreserveFDs-1 were handed over on purpose. This
+	// comes before the seccomp filter may be loaded, which could deny
+	// close_range, and before the process's credentials change.
+	if err := process.CloseExecFrom(3 + cfg.PreserveFDs); err != nil {
+		return nil, "", nil, err
+	}
 	filter, err = setupProcess(s.Process, filter)
 	if err != nil {
 		return nil, "", nil, err
@@ -177,11 +191,6 @@ func setup(cfg *initproto.Config) (*os.File, string, *seccomp.Program, error) {
 			err = inner
 		}
 		return nil, "", nil, cerr.Op("exec", s.Process.Args[0], err)
-	}
-	// Everything the user program must not inherit is close-on-exec from
-	// here on; fds 3..3+PreserveFDs-1 were handed over on purpose.
-	if err := process.CloseExecFrom(3 + cfg.PreserveFDs); err != nil {
-		return nil, "", nil, err
 	}
 	return start, path, filter, nil
 }

@@ -2,6 +2,9 @@ package containerinit
 
 import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/ocikit/ocikit/internal/cerr"
 
 	"github.com/ocikit/ocikit/internal/process"
 	"github.com/ocikit/ocikit/internal/seccomp"
@@ -52,19 +55,34 @@ func setupProcess(p *specs.Process, filter *seccomp.Program) (*seccomp.Program, 
 	if err := process.SetNoNewPrivileges(p.NoNewPrivileges); err != nil {
 		return nil, err
 	}
-	if !p.NoNewPrivileges && !keepsSysAdmin(p.Capabilities) {
-		if err := filter.Load(); err != nil {
+	if p.NoNewPrivileges || keepsSysAdmin(p.Capabilities) {
+		if err := process.SetCredentials(p.User, p.Capabilities); err != nil {
 			return nil, err
 		}
-		filter = nil
+		return filter, process.SetCwd(p.Cwd)
+	}
+	// The working directory is checked (getcwd, against CVE-2024-21626)
+	// before the filter is in: a profile may deny getcwd, and the runtime's
+	// check must not fail on the container's rules. After the change of
+	// credentials the directory is entered again by path, so the user's
+	// own access to it is what counts, as it would be without a filter.
+	if err := process.SetCwd(p.Cwd); err != nil {
+		return nil, err
+	}
+	if err := filter.Load(); err != nil {
+		return nil, err
 	}
 	if err := process.SetCredentials(p.User, p.Capabilities); err != nil {
 		return nil, err
 	}
-	if err := process.SetCwd(p.Cwd); err != nil {
-		return nil, err
+	cwd := p.Cwd
+	if cwd == "" {
+		cwd = "/"
 	}
-	return filter, nil
+	if err := unix.Chdir(cwd); err != nil {
+		return nil, cerr.Op("chdir", cwd, err)
+	}
+	return nil, nil
 }
 
 // keepsSysAdmin reports whether the process's effective set, once its

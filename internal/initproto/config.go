@@ -12,8 +12,8 @@ type Config struct {
 	NoPivot bool        `json:"noPivot,omitempty"`
 	UserNS  bool        `json:"userns,omitempty"`
 	// NoMountNS: the spec lists no mount namespace, so the container
-	// inherits the runtime's and its root filesystem is not built (it
-	// could only be built by changing the host's mounts), as with runc.
+	// inherits the runtime's, where nothing may be mounted: the init
+	// only chroots into the root filesystem, as runc does.
 	NoMountNS   bool              `json:"noMountNS,omitempty"`
 	CgroupNS    bool              `json:"cgroupns,omitempty"`
 	CgroupPaths map[string]string `json:"cgroupPaths,omitempty"`
