@@ -1,20 +1,15 @@
 package integration
 
 import (
-	"errors"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
-	"github.com/ocikit/ocikit/internal/tty"
 )
 
 // tempWithContent returns an open file holding content, read from the
@@ -100,60 +95,13 @@ func TestConsoleSocket(t *testing.T) {
 	b := r.bundle(sh("test -t 0 && test -t 1 && test -t 2 && echo all-tty; tty; stty size")...)
 	b.spec.Process.Terminal = true
 	b.spec.Process.ConsoleSize = &specs.Box{Height: 30, Width: 100}
-	sockPath := filepath.Join(r.dir("console"), "sock")
-	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: sockPath, Net: "unix"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-
-	// The receiver: accept one connection, take the pty master and read
-	// the container's terminal output until the slave side closes.
-	type got struct {
-		out string
-		err error
-	}
-	done := make(chan got, 1)
-	go func() {
-		conn, err := l.AcceptUnix()
-		if err != nil {
-			done <- got{err: err}
-			return
-		}
-		defer conn.Close()
-		f, err := conn.File()
-		if err != nil {
-			done <- got{err: err}
-			return
-		}
-		defer f.Close()
-		master, err := tty.RecvConsole(f)
-		if err != nil {
-			done <- got{err: err}
-			return
-		}
-		defer master.Close()
-		out, err := io.ReadAll(master)
-		if errors.Is(err, syscall.EIO) {
-			err = nil // the slave's last holder exited
-		}
-		done <- got{out: string(out), err: err}
-	}()
+	sockPath, wait := consoleReceiver(t, r)
 
 	res := r.run(b, "--console-socket", sockPath)
 	if res.code != 0 {
 		t.Fatalf("oci-run --console-socket: %s", res)
 	}
-	var g got
-	select {
-	case g = <-done:
-	case <-time.After(toolTimeout):
-		t.Fatal("the console receiver got no end of output after oci-run exited")
-	}
-	if g.err != nil {
-		t.Fatalf("console receiver: %v", g.err)
-	}
-	out := strings.ReplaceAll(g.out, "\r\n", "\n")
+	out := wait()
 	for _, want := range []string{"all-tty\n", "/dev/pts/0\n", "30 100\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("terminal output %q lacks %q", out, want)
