@@ -1,0 +1,35 @@
+# The side-by-side benchmark of ocikit, runc and crun (docs/performance.md).
+#
+#   make bench                          # every phase, results in bench/results.json
+#   make bench BENCH_FLAGS='-phases run,cycle -runs 50'
+#   make bench BENCH_OUT=/tmp/r.json
+#   make bench-test                     # the benchmark's own unit tests; no root
+#
+# Needs root. runc and crun are compared when installed (-runc, -crun).
+# The benchmark runs in a mount namespace of its own, where a hybrid
+# host's /sys/fs/cgroup/unified is unmounted, and removes every container,
+# state directory and cgroup it made, Ctrl-C included.
+
+BENCH_ROOT  := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))..)
+BENCH_BUILD := $(BENCH_ROOT)/bench/.build
+
+GO          ?= go
+BENCH_OUT   ?= $(BENCH_ROOT)/bench/results.json
+BENCH_FLAGS ?=
+
+.PHONY: bench bench-build bench-test
+
+bench-build:
+	@mkdir -p $(BENCH_BUILD)
+	cd $(BENCH_ROOT) && $(GO) build -trimpath -o $(BENCH_BUILD)/bench ./bench
+	cd $(BENCH_ROOT) && CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w' -o $(BENCH_BUILD)/rusage ./bench/rusage
+
+bench: build bench-build
+	$(BENCH_BUILD)/bench \
+		-bin $(BENCH_ROOT)/bin \
+		-rusage-helper $(BENCH_BUILD)/rusage \
+		-out $(BENCH_OUT) \
+		$(BENCH_FLAGS)
+
+bench-test:
+	cd $(BENCH_ROOT) && $(GO) vet ./bench/... && $(GO) test -count=1 ./bench/...
