@@ -31,16 +31,42 @@ type Config struct {
 	// process execs at once and the runtime reads EOF on the socket when
 	// it did (the socket is close-on-exec) or a Reply with the error.
 	Exec bool `json:"exec,omitempty"`
+	// HookState is the container's state as the hooks the init runs
+	// read it (createContainer, startContainer), their status aside; its
+	// pid is the init's as the runtime sees it. Set only when the spec
+	// has such hooks.
+	HookState *specs.State `json:"hookState,omitempty"`
 }
 
-// Reply is the init's answer to its Config: ready, or an error with the
-// operation and path it concerns.
+// Reply is a message of the init to the runtime. The last one in answer
+// to the Config says ready, or holds an error with the operation and path
+// it concerns; before it may come log records and one request to run the
+// runtime's hooks.
 type Reply struct {
 	Ready bool   `json:"ready,omitempty"`
 	Error string `json:"error,omitempty"`
 	Op    string `json:"op,omitempty"`
 	Path  string `json:"path,omitempty"`
+	// RunHooks asks the runtime to run the spec's prestart and
+	// createRuntime hooks now, in its own namespaces: the container's
+	// namespaces exist, its mounts are made and pivot_root comes next.
+	// The init waits for a HooksDone. It is sent only when the spec has
+	// such hooks.
+	RunHooks bool `json:"runHooks,omitempty"`
+	// Log is a message for the runtime's log: a line of output of a hook
+	// the init runs.
+	Log *LogRecord `json:"log,omitempty"`
 }
 
-// StartRequest is the line oci-start writes on the start socket.
+// HooksDone is the runtime's answer to a RunHooks request: the hooks ran,
+// or the error of the one that failed (the init then gives up, and the
+// runtime kills it anyway).
+type HooksDone struct {
+	Error string `json:"error,omitempty"`
+}
+
+// StartRequest is the line oci-start writes on the start socket. The init
+// answers with Replies: log records of its startContainer hooks, then an
+// error if a hook or the exec failed. The connection is close-on-exec, so
+// EOF after no error means the program was exec'd.
 const StartRequest = "start\n"

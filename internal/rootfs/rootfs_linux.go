@@ -19,6 +19,12 @@ type Config struct {
 	CgroupNS    bool              // the container has its own cgroup namespace
 	CgroupPaths map[string]string // the container's cgroup per hierarchy key (cgroups.Hierarchy.Key), absolute host paths
 	Terminal    bool              // make a pty and bind its slave on /dev/console
+	// BeforePivot, when set, runs once the spec's mounts, /dev and the
+	// console are made and before the root is entered, while the host's
+	// paths still resolve in the container's mount namespace: the init
+	// runs the createRuntime and createContainer hooks here. An error
+	// stops Setup.
+	BeforePivot func() error
 	// AfterPivot, when set, runs once the root is entered and before
 	// masked and read-only paths and a read-only root are applied: the
 	// init writes sysctls here, while /proc/sys is still writable.
@@ -47,9 +53,10 @@ type setup struct {
 //
 // In order: root propagation and the bind of the root filesystem onto
 // itself; the spec's mounts; /dev (devices and symlinks) unless /dev is a
-// bind of the host's; the console when cfg.Terminal; pivot_root (or
-// MS_MOVE and chroot when cfg.NoPivot); masked paths, read-only paths, a
-// read-only root, and the root's propagation.
+// bind of the host's; the console when cfg.Terminal; cfg.BeforePivot;
+// pivot_root (or MS_MOVE and chroot when cfg.NoPivot); cfg.AfterPivot;
+// masked paths, read-only paths, a read-only root, and the root's
+// propagation.
 //
 // Relative bind mount sources are relative to the working directory
 // Setup is called in (the bundle). Setup leaves the working directory at
@@ -94,6 +101,11 @@ func Setup(cfg *Config) (res *Result, err error) {
 			}
 		}()
 		res.ConsoleMaster, res.ConsoleSlave = master, slave
+	}
+	if cfg.BeforePivot != nil {
+		if err := cfg.BeforePivot(); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.NoPivot {
 		err = s.moveRoot()
