@@ -9,6 +9,7 @@ import (
 
 	"github.com/ocikit/ocikit/internal/caps"
 	"github.com/ocikit/ocikit/internal/cli"
+	"github.com/ocikit/ocikit/internal/hooks"
 	"github.com/ocikit/ocikit/internal/rootfs"
 	"github.com/ocikit/ocikit/internal/seccomp"
 )
@@ -33,9 +34,8 @@ func (c *Features) Run(e *cli.Env) error {
 	f := features.Features{
 		OCIVersionMin: "1.0.0",
 		OCIVersionMax: specs.Version,
-		// Hooks is left out: none are run yet, and the document's
-		// omitempty cannot tell an empty list from "unknown".
-		MountOptions: rootfs.MountOptions(),
+		Hooks:         hookNames(),
+		MountOptions:  rootfs.MountOptions(),
 		Linux: &features.Linux{
 			Namespaces:   []string{"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"},
 			Capabilities: caps.Names(),
@@ -56,4 +56,14 @@ func (c *Features) Run(e *cli.Env) error {
 	}
 	_, err = fmt.Fprintf(e.Stdout, "%s\n", b)
 	return err
+}
+
+// hookNames lists the hook kinds this runtime runs, as config.json names
+// them.
+func hookNames() []string {
+	var names []string
+	for _, k := range hooks.Kinds() {
+		names = append(names, string(k))
+	}
+	return names
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/ocikit/ocikit/internal/cerr"
 	"github.com/ocikit/ocikit/internal/cgroups"
 	"github.com/ocikit/ocikit/internal/fsutil"
+	"github.com/ocikit/ocikit/internal/hooks"
 	"github.com/ocikit/ocikit/internal/initproto"
 	"github.com/ocikit/ocikit/internal/spec"
 	"github.com/ocikit/ocikit/internal/state"
@@ -55,6 +56,11 @@ func create(o *CreateOptions) (*state.Record, *spawned, error) {
 	rec, sp, err := build(o, c, s, bundle, rootfsPath)
 	if err != nil {
 		c.Remove()
+		// The lifecycle goes on with the container destroyed, and then
+		// its poststop hooks, as after a delete: they undo what the
+		// create-time hooks may have set up (a network, say). runc
+		// does the same.
+		runPoststop(s, id, bundle, logOr(o.Log))
 		return nil, nil, wrap(err)
 	}
 	return rec, sp, nil
@@ -72,6 +78,11 @@ func loadBundle(o *CreateOptions) (bundle string, s *specs.Spec, rootfsPath stri
 		return "", nil, "", wrap(err)
 	}
 	if s, err = spec.Load(filepath.Join(bundle, "config.json")); err != nil {
+		return "", nil, "", wrap(err)
+	}
+	// Every hook is checked now, so a bad poststop hook is not found
+	// only at delete.
+	if err := hooks.Validate(s); err != nil {
 		return "", nil, "", wrap(err)
 	}
 	rootfsPath = s.Root.Path
@@ -98,6 +109,14 @@ func build(o *CreateOptions, c *state.Container, s *specs.Spec, bundle, rootfsPa
 		return nil, nil, err
 	}
 	defer ns.close()
+	// The spec as created: exec takes the process defaults and the
+	// namespaces from it, and start and delete the hooks, whatever
+	// happens to the bundle afterwards. It is saved before the init
+	// starts, so a delete after an interrupted create finds the poststop
+	// hooks.
+	if err := saveSpec(c, s); err != nil {
+		return nil, nil, err
+	}
 
 	if !ns.mountNS {
 		// Without a mount namespace nothing can be mounted without
@@ -189,11 +208,6 @@ func build(o *CreateOptions, c *state.Container, s *specs.Spec, bundle, rootfsPa
 		Cgroup:        cgState,
 		Owner:         os.Geteuid(),
 		Rootless:      os.Geteuid() != 0,
-	}
-	// The spec as created: exec takes the process defaults and the
-	// namespaces from it, whatever happens to the bundle afterwards.
-	if err := saveSpec(c, s); err != nil {
-		return nil, nil, err
 	}
 	if err := c.Save(rec); err != nil {
 		return nil, nil, err

@@ -2,6 +2,8 @@ package container
 
 import (
 	"errors"
+	"io/fs"
+	"log/slog"
 
 	"github.com/ocikit/ocikit/internal/cerr"
 	"github.com/ocikit/ocikit/internal/state"
@@ -10,8 +12,16 @@ import (
 // Delete removes a container: its processes (a created container's init
 // is killed, as the spec allows; a running one only with force), its
 // cgroup and its state folder. Mounts die with its mount namespace. A
-// missing container is an error unless force is set.
+// missing container is an error unless force is set. Then the poststop
+// hooks run; their output and failures go to stderr (DeleteWithLog takes
+// the runtime's logger).
 func Delete(store *state.Store, id string, force bool) error {
+	return DeleteWithLog(store, id, force, nil)
+}
+
+// DeleteWithLog is Delete logging the poststop hooks' output and failures
+// to log (nil: warnings on stderr).
+func DeleteWithLog(store *state.Store, id string, force bool, log *slog.Logger) error {
 	c, err := store.Get(id)
 	if err != nil {
 		if force && errors.Is(err, state.ErrNotExist) {
@@ -51,6 +61,13 @@ func Delete(store *state.Store, id string, force bool) error {
 	}
 	if err := cg.Destroy(); err != nil {
 		return cerr.E(id, "delete", "", err)
+	}
+	// The container is gone; the folder still holds its spec. A failed
+	// poststop hook is only logged: the spec wants the delete to go on.
+	if s, err := savedSpec(c); err == nil {
+		runPoststop(s, id, rec.Bundle, logOr(log))
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		logOr(log).Warn("poststop hooks not run", "container", id, "error", err)
 	}
 	if err := c.Remove(); err != nil {
 		return cerr.E(id, "delete", "", err)

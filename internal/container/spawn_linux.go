@@ -10,6 +10,7 @@ import (
 
 	"github.com/ocikit/ocikit/internal/cerr"
 	"github.com/ocikit/ocikit/internal/cgroups"
+	"github.com/ocikit/ocikit/internal/hooks"
 	"github.com/ocikit/ocikit/internal/initproto"
 )
 
@@ -29,7 +30,9 @@ type spawnRequest struct {
 }
 
 // spawn launches the container's init and sends it its Config; it returns
-// once the init is ready. On error the init is gone.
+// once the init is ready. Meanwhile it logs what the init sends to the log
+// and, when the init asks (right before pivot_root), runs the prestart and
+// createRuntime hooks. On error the init is gone.
 func spawn(r *spawnRequest) (*spawned, error) {
 	l, err := newLauncher(r.opts.PreserveFDs)
 	if err != nil {
@@ -54,20 +57,44 @@ func spawn(r *spawnRequest) (*spawned, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := json.NewEncoder(l.sock).Encode(&r.cfg); err != nil {
+	if hooks.Any(r.spec, hooks.CreateContainer, hooks.StartContainer) {
+		// The init cannot know its pid as the runtime sees it.
+		r.cfg.HookState = hookState(r.spec, r.cfg.ID, p.pid, r.bundle, "")
+	}
+	enc, dec := json.NewEncoder(l.sock), json.NewDecoder(l.sock)
+	if err := enc.Encode(&r.cfg); err != nil {
 		p.kill()
 		return nil, cerr.Op("send config to init", "", err)
 	}
-	var rep initproto.Reply
-	if err := json.NewDecoder(l.sock).Decode(&rep); err != nil {
-		p.kill()
-		return nil, cerr.Op("wait for init", "", fmt.Errorf("init exited before it was ready: %w", err))
+	log := logOr(r.opts.Log)
+	for {
+		var rep initproto.Reply
+		if err := dec.Decode(&rep); err != nil {
+			p.kill()
+			return nil, cerr.Op("wait for init", "", fmt.Errorf("init exited before it was ready: %w", err))
+		}
+		switch {
+		case rep.Log != nil:
+			rep.Log.Replay(log)
+		case rep.RunHooks:
+			if err := runRuntimeHooks(r.spec, r.cfg.ID, p.pid, r.bundle, log); err != nil {
+				// The init gives up on the error; it is killed
+				// anyway, so that nothing of it is left.
+				enc.Encode(initproto.HooksDone{Error: err.Error()})
+				p.kill()
+				return nil, err
+			}
+			if err := enc.Encode(initproto.HooksDone{}); err != nil {
+				p.kill()
+				return nil, cerr.Op("answer init", "", err)
+			}
+		case rep.Ready:
+			return p, nil
+		default:
+			p.kill()
+			return nil, replyError(rep)
+		}
 	}
-	if !rep.Ready {
-		p.kill()
-		return nil, replyError(rep)
-	}
-	return p, nil
 }
 
 // replyError turns an init's error Reply into an error.

@@ -5,7 +5,12 @@
 // root filesystem, sets the hostname, sysctls and terminal, turns itself
 // into the user's process (credentials, capabilities, rlimits), reports
 // "ready", and then waits on the start socket: the first connection that
-// says "start" makes it exec the user's program. The accepted connection
-// is close-on-exec, so oci-start reads EOF exactly when the exec happened,
-// or an error message when it failed.
+// says "start" makes it run the startContainer hooks and exec the user's
+// program. The accepted connection is close-on-exec, so oci-start reads
+// EOF exactly when the exec happened, or an error when it failed.
+//
+// Hooks: right before pivot_root the init asks oci-create to run the
+// prestart and createRuntime hooks (in the runtime's namespaces) and then
+// runs the createContainer hooks itself; their output goes to the
+// runtime's log as log records on the init's socket.
 package containerinit

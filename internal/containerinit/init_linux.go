@@ -49,14 +49,15 @@ func RunIfInit() {
 
 func run(sock *os.File) int {
 	var cfg initproto.Config
-	if err := json.NewDecoder(sock).Decode(&cfg); err != nil {
+	dec := json.NewDecoder(sock)
+	if err := dec.Decode(&cfg); err != nil {
 		fmt.Fprintf(os.Stderr, "ocikit init: read config: %v\n", err)
 		return 1
 	}
 	if cfg.Exec {
 		return runExec(&cfg, sock)
 	}
-	start, path, filter, err := setup(&cfg)
+	start, path, filter, err := setup(&cfg, newRuntimeLink(sock, dec))
 	if err != nil {
 		sendError(sock, err)
 		return 1
@@ -74,11 +75,18 @@ func run(sock *os.File) int {
 // the runtime's (the spec says so), where nothing may be mounted: as runc
 // does, the process only chroots into the root filesystem (the runtime
 // refused the spec at create if it asked for masked or read-only paths).
-func buildRoot(cfg *initproto.Config) (master, slave *os.File, err error) {
+// The create-time hooks run right before the root is entered.
+func buildRoot(cfg *initproto.Config, link *runtimeLink) (master, slave *os.File, err error) {
 	s := cfg.Spec
+	before := beforePivot(cfg, link)
 	if cfg.NoMountNS {
 		if s.Linux != nil {
 			if err := writeSysctls(s.Linux.Sysctl); err != nil {
+				return nil, nil, err
+			}
+		}
+		if before != nil {
+			if err := before(); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -106,6 +114,7 @@ func buildRoot(cfg *initproto.Config) (master, slave *os.File, err error) {
 		CgroupNS:    cfg.CgroupNS,
 		CgroupPaths: cfg.CgroupPaths,
 		Terminal:    s.Process.Terminal,
+		BeforePivot: before,
 		AfterPivot: func() error {
 			if s.Linux == nil {
 				return nil
@@ -128,17 +137,21 @@ func buildRoot(cfg *initproto.Config) (master, slave *os.File, err error) {
 // sendError reports err to the runtime, keeping the operation and path as
 // fields for JSON error output.
 func sendError(sock *os.File, err error) {
-	rep := initproto.Reply{Error: err.Error()}
+	json.NewEncoder(sock).Encode(errorReply(err))
+}
+
+// errorReply is the Reply carrying err.
+func errorReply(err error) initproto.Reply {
 	if ce, ok := err.(*cerr.Error); ok && ce.Err != nil {
-		rep = initproto.Reply{Error: ce.Err.Error(), Op: ce.Op, Path: ce.Path}
+		return initproto.Reply{Error: ce.Err.Error(), Op: ce.Op, Path: ce.Path}
 	}
-	json.NewEncoder(sock).Encode(rep)
+	return initproto.Reply{Error: err.Error()}
 }
 
 // setup does everything up to "ready" and returns the start listener, the
 // resolved program path, and the seccomp filter when it is to be loaded
 // right before execve.
-func setup(cfg *initproto.Config) (*os.File, string, *seccomp.Program, error) {
+func setup(cfg *initproto.Config, link *runtimeLink) (*os.File, string, *seccomp.Program, error) {
 	s := cfg.Spec
 	if s.Process == nil || len(s.Process.Args) == 0 {
 		return nil, "", nil, errors.New("process.args is empty")
@@ -163,7 +176,7 @@ func setup(cfg *initproto.Config) (*os.File, string, *seccomp.Program, error) {
 			return nil, "", nil, cerr.Op("set domainname", s.Domainname, err)
 		}
 	}
-	master, slave, err := buildRoot(cfg)
+	master, slave, err := buildRoot(cfg, link)
 	if err != nil {
 		return nil, "", nil, err
 	}
@@ -227,8 +240,9 @@ func setupConsole(cfg *initproto.Config, master, slave *os.File) error {
 }
 
 // waitAndExec accepts connections on the start socket until one asks to
-// start, then execs the program. On failure the error goes back on the
-// connection.
+// start, then runs the startContainer hooks and execs the program. The
+// hooks' output and, on failure, the error go back on the connection as
+// Replies.
 func waitAndExec(cfg *initproto.Config, start *os.File, path string, filter *seccomp.Program) int {
 	for {
 		nfd, _, err := unix.Accept4(int(start.Fd()), unix.SOCK_CLOEXEC)
@@ -247,22 +261,28 @@ func waitAndExec(cfg *initproto.Config, start *os.File, path string, filter *sec
 			continue
 		}
 		start.Close()
+		enc := json.NewEncoder(conn)
+		fail := func(err error, code int) int {
+			enc.Encode(errorReply(err))
+			conn.Close()
+			return code
+		}
+		// A failed hook fails the start and the init exits, leaving the
+		// container stopped, as runc does.
+		if err := runStartHooks(cfg, enc); err != nil {
+			return fail(err, 1)
+		}
 		// The filter goes in as late as it can: under it, the runtime
 		// only execs (Go's exec may first restore RLIMIT_NOFILE) and,
 		// if that fails, reports the error.
 		if filter != nil {
 			if err := filter.Load(); err != nil {
-				fmt.Fprintf(conn, "%v", err)
-				conn.Close()
-				return 1
+				return fail(err, 1)
 			}
 		}
 		p := cfg.Spec.Process
-		err = process.Exec(path, p.Args, p.Env)
 		// Exec's error already reads `exec "PATH": reason`.
-		fmt.Fprintf(conn, "%v", err)
-		conn.Close()
-		return 127
+		return fail(process.Exec(path, p.Args, p.Env), 127)
 	}
 }
 
