@@ -1,0 +1,442 @@
+package integration
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// hookRecord is one line a recording hook appended to its record file.
+type hookRecord struct {
+	kind  string
+	mnt   string // readlink /proc/self/ns/mnt, as the hook saw it
+	state specs.State
+}
+
+// hookBundle is a bundle whose hooks append what they see to a record
+// file: in recDir, bind-mounted on /rec in the container, so that the hooks
+// running before pivot_root (host path), inside the container (/rec) and
+// on the host all write the same file.
+type hookBundle struct {
+	*bundle
+	recDir string // host directory of the record file
+	record string // host path of the record file
+}
+
+func (r *rt) hookBundle(args ...string) *hookBundle {
+	r.t.Helper()
+	b := r.bundle(args...)
+	dir := r.dir("rec")
+	if err := os.Mkdir(filepath.Join(b.rootfs, "rec"), 0o755); err != nil {
+		r.t.Fatal(err)
+	}
+	b.spec.Mounts = append(b.spec.Mounts, specs.Mount{Destination: "/rec", Type: "bind", Source: dir, Options: []string{"rbind", "rw"}})
+	b.spec.Hooks = &specs.Hooks{}
+	b.spec.Annotations = map[string]string{"org.example.hooks": "yes"}
+	return &hookBundle{bundle: b, recDir: dir, record: filepath.Join(dir, "record")}
+}
+
+// shell returns the busybox sh a hook of kind runs: the rootfs's through
+// its host path, except for startContainer, whose path resolves in the
+// container.
+func (b *hookBundle) shell(kind string) string {
+	if kind == "startContainer" {
+		return "/bin/sh"
+	}
+	return filepath.Join(b.rootfs, "bin", "sh")
+}
+
+// recordPath is where a hook of kind finds the record file.
+func (b *hookBundle) recordPath(kind string) string {
+	if kind == "startContainer" {
+		return "/rec/record"
+	}
+	return b.record
+}
+
+// script returns a hook of kind running script with busybox sh.
+func (b *hookBundle) script(kind, script string) specs.Hook {
+	return specs.Hook{Path: b.shell(kind), Args: []string{"sh", "-c", script}}
+}
+
+// recorder returns a hook of kind that records itself; name tells it
+// apart from the other hooks of its kind.
+func (b *hookBundle) recorder(kind, name string) specs.Hook {
+	return b.script(kind, fmt.Sprintf(`echo "%s $(readlink /proc/self/ns/mnt) $(cat)" >> %s`, name, b.recordPath(kind)))
+}
+
+// add appends hooks of kind to the spec.
+func (b *hookBundle) add(kind string, hs ...specs.Hook) {
+	h := b.spec.Hooks
+	lists := map[string]*[]specs.Hook{
+		"prestart": &h.Prestart, "createRuntime": &h.CreateRuntime, "createContainer": &h.CreateContainer, //nolint:staticcheck // prestart is deprecated, still run
+		"startContainer": &h.StartContainer, "poststart": &h.Poststart, "poststop": &h.Poststop,
+	}
+	*lists[kind] = append(*lists[kind], hs...)
+}
+
+// records reads the record file.
+func (b *hookBundle) records(t *testing.T) []hookRecord {
+	t.Helper()
+	data, err := os.ReadFile(b.record)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []hookRecord
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		f := strings.SplitN(line, " ", 3)
+		if len(f) < 2 {
+			t.Fatalf("record line %q", line)
+		}
+		rec := hookRecord{kind: f[0], mnt: f[1]}
+		if len(f) == 3 && f[2] != "" {
+			if err := json.Unmarshal([]byte(f[2]), &rec.state); err != nil {
+				t.Fatalf("state in record line %q: %v", line, err)
+			}
+		}
+		recs = append(recs, rec)
+	}
+	return recs
+}
+
+func kinds(recs []hookRecord) []string {
+	var ks []string
+	for _, r := range recs {
+		ks = append(ks, r.kind)
+	}
+	return ks
+}
+
+func ownMountNS(t *testing.T) string {
+	t.Helper()
+	ns, err := os.Readlink("/proc/self/ns/mnt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ns
+}
+
+// TestHooksLifecycle runs every kind of hook through create, start and
+// delete: each runs at its point, in order, in the namespaces the spec
+// says, with the container's state on its stdin.
+func TestHooksLifecycle(t *testing.T) {
+	t.Parallel()
+	r := newRT(t)
+	b := r.hookBundle(sh(`echo "program $(readlink /proc/self/ns/mnt)" >> /rec/record`)...)
+	all := []string{"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"}
+	for _, k := range all {
+		b.add(k, b.recorder(k, k+"-0"), b.recorder(k, k+"-1"))
+	}
+	id := r.id("hooks")
+	created := r.create(b.bundle, id)
+	want := []string{"prestart-0", "prestart-1", "createRuntime-0", "createRuntime-1", "createContainer-0", "createContainer-1"}
+	if got := kinds(b.records(t)); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("after create, hooks ran %q, want %q", got, want)
+	}
+	r.must("oci-start", id)
+	r.waitStatus(id, "stopped")
+	r.must("oci-delete", id)
+	assertClean(t, r.root, id)
+
+	recs := b.records(t)
+	// The program races the poststart hooks; everything else is ordered.
+	var order []string
+	var program *hookRecord
+	for i := range recs {
+		if recs[i].kind == "program" {
+			program = &recs[i]
+			continue
+		}
+		order = append(order, recs[i].kind)
+	}
+	want = append(want, "startContainer-0", "startContainer-1", "poststart-0", "poststart-1", "poststop-0", "poststop-1")
+	if strings.Join(order, " ") != strings.Join(want, " ") {
+		t.Fatalf("hooks ran %q, want %q", order, want)
+	}
+	if program == nil {
+		t.Fatal("the program did not run")
+	}
+	if !before(recs, "startContainer-1", "program") {
+		t.Errorf("the program ran before the startContainer hooks: %q", kinds(recs))
+	}
+	host, container := ownMountNS(t), program.mnt
+	if host == container {
+		t.Fatal("the container shares the test's mount namespace")
+	}
+	status := map[string]specs.ContainerState{
+		"prestart": "creating", "createRuntime": "creating", "createContainer": "creating",
+		"startContainer": "created", "poststart": "running", "poststop": "stopped",
+	}
+	for _, rec := range recs {
+		if rec.kind == "program" {
+			continue
+		}
+		kind := strings.TrimSuffix(strings.TrimSuffix(rec.kind, "-0"), "-1")
+		wantNS := host
+		if kind == "createContainer" || kind == "startContainer" {
+			wantNS = container
+		}
+		if rec.mnt != wantNS {
+			t.Errorf("%s ran in mount namespace %s, want %s (host %s, container %s)", rec.kind, rec.mnt, wantNS, host, container)
+		}
+		st := rec.state
+		wantPid := created.Pid
+		if kind == "poststop" {
+			wantPid = 0 // the pid may belong to another process by then
+		}
+		if st.ID != id || st.Bundle != b.dir || st.Status != status[kind] || st.Pid != wantPid ||
+			st.Version != b.spec.Version || st.Annotations["org.example.hooks"] != "yes" {
+			t.Errorf("%s read the state %+v; want id %s, bundle %s, status %s, pid %d, version %s and the annotation",
+				rec.kind, st, id, b.dir, status[kind], wantPid, b.spec.Version)
+		}
+	}
+}
+
+// before reports whether a is recorded before b.
+func before(recs []hookRecord, a, b string) bool {
+	ia, ib := -1, -1
+	for i, r := range recs {
+		if r.kind == a && ia < 0 {
+			ia = i
+		}
+		if r.kind == b && ib < 0 {
+			ib = i
+		}
+	}
+	return ia >= 0 && ib >= 0 && ia < ib
+}
+
+// TestHookArgsEnvAndOutput: a hook gets exactly its args (argv[0]
+// included) and env, whether the runtime or the init runs it; a hook
+// without args gets its path as argv; the hooks' output goes to the log,
+// not to the tool's stdout.
+func TestHookArgsEnvAndOutput(t *testing.T) {
+	t.Parallel()
+	r := newRT(t)
+	b := r.hookBundle("true")
+	dump := func(kind string) specs.Hook {
+		out := b.recordPath(kind) + "-" + kind
+		// The shell opens /proc/self/stat itself for the read builtin,
+		// which gives its pid as the mounted procfs numbers it: before
+		// pivot_root the container's init still sees the host's /proc.
+		script := fmt.Sprintf(`read pid rest < /proc/self/stat; tr '\0' '|' < /proc/$pid/cmdline > %[1]s; echo >> %[1]s; tr '\0' '|' < /proc/$pid/environ >> %[1]s; echo out-%[2]s; echo err-%[2]s >&2`, out, kind)
+		// The host's /bin/sh, which takes any argv[0]; in the
+		// container it is busybox, whose argv[0] names the applet.
+		argv0 := "custom-argv0"
+		if kind == "startContainer" {
+			argv0 = "sh"
+		}
+		return specs.Hook{Path: "/bin/sh", Args: []string{argv0, "-c", script, "a b", ""}, Env: []string{"HOOK=" + kind, "EMPTY="}}
+	}
+	for _, k := range []string{"createRuntime", "createContainer", "startContainer", "poststart", "poststop"} {
+		b.add(k, dump(k))
+	}
+	noArgs := filepath.Join(b.recDir, "noargs.sh")
+	if err := os.WriteFile(noArgs, []byte("#!/bin/sh\necho \"$0|$#\" > "+b.record+"-noargs\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b.add("prestart", specs.Hook{Path: noArgs})
+
+	// oci-run, as it passes its logger to every step (the separate
+	// tools' start and delete log hook output only on stderr for now).
+	logFile := filepath.Join(b.recDir, "log")
+	res := r.run(b.bundle, "--log", logFile, "--log-format", "json")
+	if res.code != 0 || res.stdout != "" {
+		t.Fatalf("oci-run: %s; want success and nothing on stdout", res)
+	}
+
+	for _, k := range []string{"createRuntime", "createContainer", "startContainer", "poststart", "poststop"} {
+		data, err := os.ReadFile(b.record + "-" + k)
+		if err != nil {
+			t.Errorf("%s hook: %v", k, err)
+			continue
+		}
+		argv0 := "custom-argv0"
+		if k == "startContainer" {
+			argv0 = "sh"
+		}
+		lines := strings.SplitN(string(data), "\n", 2)
+		if !strings.HasPrefix(lines[0], argv0+"|-c|") || !strings.HasSuffix(lines[0], "|a b||") {
+			t.Errorf("%s hook argv %q, want %s -c SCRIPT 'a b' ''", k, lines[0], argv0)
+		}
+		if len(lines) < 2 || lines[1] != "HOOK="+k+"|EMPTY=|" {
+			t.Errorf("%s hook environment %q, want exactly HOOK=%s and EMPTY=", k, lines[len(lines)-1], k)
+		}
+	}
+	if data, err := os.ReadFile(b.record + "-noargs"); err != nil || string(data) != noArgs+"|0\n" {
+		t.Errorf("a hook without args: argv %q (%v), want its path alone", data, err)
+	}
+	logText, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"createRuntime", "createContainer", "startContainer", "poststart", "poststop"} {
+		for _, stream := range []string{"out", "err"} {
+			want := fmt.Sprintf(`"hook":"%s[0]","stream":"std%s","line":"%s-%s"`, k, stream, stream, k)
+			if !strings.Contains(string(logText), want) {
+				t.Errorf("the log lacks %s; it holds:\n%s", want, logText)
+			}
+		}
+	}
+}
+
+// TestHookTimeout: a hook past its timeout is killed with what it started,
+// and the create fails, leaving nothing behind.
+func TestHookTimeout(t *testing.T) {
+	t.Parallel()
+	for _, kind := range []string{"createRuntime", "createContainer"} {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			r := newRT(t)
+			b := r.hookBundle("true")
+			pidFile := b.recordPath(kind) + "-pid"
+			h := b.script(kind, "sleep 1000 & echo $! > "+pidFile+"; wait")
+			one := 1
+			h.Timeout = &one
+			b.add(kind, h)
+			if err := b.write(); err != nil {
+				t.Fatal(err)
+			}
+			id := r.id("timeout")
+			res := r.oci("oci-create", "--bundle", b.dir, id)
+			if res.code != 1 {
+				t.Fatalf("oci-create with a hook past its timeout: %s", res)
+			}
+			errLine(t, res, "oci-create", id, fmt.Sprintf("hook %s[0]", kind), "timed out after 1s")
+			if kind == "createRuntime" {
+				// In the runtime's pid namespace: its child is
+				// killed with it.
+				data, err := os.ReadFile(pidFile)
+				if err != nil {
+					t.Fatal(err)
+				}
+				pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				eventually(t, "the hook's child to die", func() bool { return !processAlive(pid) })
+			}
+			assertClean(t, r.root, id)
+		})
+	}
+}
+
+// processAlive reports whether pid is a process that has not exited.
+func processAlive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i >= 0 && len(s) > i+2 && s[i+2] != 'Z' && s[i+2] != 'X'
+}
+
+// TestCreateHookFailure: a failed prestart, createRuntime or
+// createContainer hook fails the create with an error naming it; the
+// hooks after it and the program do not run, the poststop hooks do, and
+// nothing of the container is left.
+func TestCreateHookFailure(t *testing.T) {
+	t.Parallel()
+	for _, kind := range []string{"prestart", "createRuntime", "createContainer"} {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			r := newRT(t)
+			b := r.hookBundle(sh("echo program >> /rec/record")...)
+			b.add(kind, b.recorder(kind, "ok"), b.script(kind, "echo why >&2; exit 7"), b.recorder(kind, "after"))
+			b.add("poststop", b.recorder("poststop", "poststop"))
+			if err := b.write(); err != nil {
+				t.Fatal(err)
+			}
+			id := r.id("hookfail")
+			res := r.oci("oci-create", "--bundle", b.dir, id)
+			if res.code != 1 {
+				t.Fatalf("oci-create with a failing %s hook: %s", kind, res)
+			}
+			errLine(t, res, "oci-create", id, fmt.Sprintf("hook %s[1] %q", kind, b.shell(kind)), "exit status 7", "why")
+			if got := strings.Join(kinds(b.records(t)), " "); got != "ok poststop" {
+				t.Errorf("ran %q, want the first hook, then the poststop hook", got)
+			}
+			assertClean(t, r.root, id)
+		})
+	}
+}
+
+// TestStartContainerHookFailure: a failed startContainer hook fails the
+// start; the program never runs and the container is stopped, to be
+// deleted as usual.
+func TestStartContainerHookFailure(t *testing.T) {
+	t.Parallel()
+	r := newRT(t)
+	b := r.hookBundle(sh("echo program >> /rec/record")...)
+	b.add("startContainer", b.script("startContainer", "exit 5"), b.recorder("startContainer", "after"))
+	b.add("poststop", b.recorder("poststop", "poststop"))
+	id := r.id("startfail")
+	r.create(b.bundle, id)
+	res := r.oci("oci-start", id)
+	if res.code != 1 {
+		t.Fatalf("oci-start with a failing startContainer hook: %s", res)
+	}
+	errLine(t, res, "oci-start", id, `hook startContainer[0] "/bin/sh"`, "exit status 5")
+	r.waitStatus(id, "stopped")
+	r.must("oci-delete", id)
+	if got := strings.Join(kinds(b.records(t)), " "); got != "poststop" {
+		t.Errorf("ran %q, want only the poststop hook", got)
+	}
+	assertClean(t, r.root, id)
+}
+
+// TestPostHookFailure: a failed poststart or poststop hook is a warning;
+// the hooks after it run and start and delete succeed.
+func TestPostHookFailure(t *testing.T) {
+	t.Parallel()
+	r := newRT(t)
+	b := r.hookBundle("true")
+	for _, k := range []string{"poststart", "poststop"} {
+		b.add(k, b.script(k, "exit 4"), b.recorder(k, k))
+	}
+	id := r.id("postfail")
+	r.create(b.bundle, id)
+	for _, step := range [][]string{{"oci-start", id}, {"oci-delete", id}} {
+		if step[0] == "oci-delete" {
+			r.waitStatus(id, "stopped")
+		}
+		res := r.oci(step[0], step[1:]...)
+		kind := map[string]string{"oci-start": "poststart", "oci-delete": "poststop"}[step[0]]
+		if res.code != 0 || !strings.Contains(res.stderr, "hook failed") || !strings.Contains(res.stderr, kind+"[0]") {
+			t.Errorf("%s with a failing %s hook: %s; want success and a warning", step[0], kind, res)
+		}
+	}
+	if got := strings.Join(kinds(b.records(t)), " "); got != "poststart poststop" {
+		t.Errorf("ran %q, want the second poststart and poststop hooks", got)
+	}
+	assertClean(t, r.root, id)
+}
+
+// TestBadHookRefused: a hook with a relative path is refused before
+// anything is made, even one that would run only at delete.
+func TestBadHookRefused(t *testing.T) {
+	t.Parallel()
+	r := newRT(t)
+	b := r.hookBundle("true")
+	b.add("poststop", specs.Hook{Path: "bin/true"})
+	if err := b.write(); err != nil {
+		t.Fatal(err)
+	}
+	id := r.id("badhook")
+	res := r.oci("oci-create", "--bundle", b.dir, id)
+	if res.code != 1 {
+		t.Fatalf("oci-create with a relative hook path: %s", res)
+	}
+	errLine(t, res, "oci-create", id, `hooks.poststop[0].path: "bin/true" is not an absolute path`)
+	assertClean(t, r.root, id)
+}
