@@ -32,6 +32,19 @@
 // only in those. Fields it does not implement yet (blockIO,
 // hugepageLimits, network, rdma, unified, memory.useHierarchy, cpu.burst,
 // cpu.idle) are errors that name the field; kernel and kernelTCP are
-// deprecated and ignored. The device list (linux.resources.devices) is
-// accepted but not applied yet: device cgroup rules come later.
+// deprecated and ignored.
+//
+// Set also applies the device rules: linux.resources.devices, with the
+// devices every container needs (/dev/null, zero, full, random, urandom,
+// tty, ptmx, the pseudo-terminals and tun) and those of linux.devices
+// allowed after the spec's last "deny all" (devices_linux.go tells the
+// semantics and why). On v1 they go to devices.deny and devices.allow,
+// in the order that makes devices.list show the spec's rules first, and the
+// list is read back; rules v1 cannot express (a deny carved out of an
+// allowed wildcard) are refused. On v2 they become a
+// BPF_PROG_TYPE_CGROUP_DEVICE program attached to the container's cgroup
+// with BPF_F_ALLOW_MULTI (through github.com/cilium/ebpf), which lives as
+// long as the cgroup. A spec without rules leaves the cgroup's as
+// created; a cgroup the user prepared and a rootless runtime are left
+// alone.
 package cgroups

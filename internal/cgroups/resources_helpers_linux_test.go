@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/cilium/ebpf/asm"
 )
 
 // fakeFiles stands in for the kernel's cgroup files on a plain directory
@@ -21,6 +23,8 @@ type fakeFiles struct {
 	root     string
 	attempts []string                            // "rel/file=value", "!" appended when refused
 	refuse   func(dir, name, value string) error // nil: accept everything
+	programs map[string]asm.Instructions         // dir -> the device program attached (devices_fake_linux_test.go)
+	devcg    map[string]*fakeDevcg               // dir -> its v1 devices cgroup, once written
 }
 
 func (f *fakeFiles) check(string) error { return nil }
@@ -40,6 +44,9 @@ func (f *fakeFiles) write(dir, name, value string) error {
 		}
 	}
 	f.attempts = append(f.attempts, entry)
+	if name == "devices.allow" || name == "devices.deny" {
+		return f.writeDevices(dir, name, value)
+	}
 	if name == "cgroup.subtree_control" {
 		// The kernel adds "+c" to the set it holds.
 		cur, err := readFile(dir, name)
@@ -79,6 +86,7 @@ var v1Defaults = map[string]map[string]string{
 		"memory.oom_control":          "oom_kill_disable 0",
 	},
 	"pids":         {"pids.max": "max"},
+	"devices":      {"devices.allow": "", "devices.deny": "", "devices.list": "a *:* rwm"},
 	"cpu,cpuacct":  {"cpu.shares": "1024", "cpu.cfs_period_us": "100000", "cpu.cfs_quota_us": "-1", "cpu.rt_period_us": "1000000", "cpu.rt_runtime_us": "0"},
 	"cpuset":       {"cpuset.cpus": "0-3", "cpuset.mems": "0"},
 	"name=systemd": {},

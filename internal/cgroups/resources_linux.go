@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/cilium/ebpf/asm"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -18,6 +19,7 @@ type files interface {
 	check(dir string) error // dir lies on a cgroup file system
 	read(dir, name string) (string, error)
 	write(dir, name, value string) error
+	attach(dir string, prog asm.Instructions) error // a v2 device program (devices_v2_linux.go)
 }
 
 type hostFiles struct{}
@@ -28,14 +30,20 @@ func (hostFiles) write(dir, name, value string) error   { return writeFile(dir, 
 
 // Set applies the limits of a spec's linux.resources to the container's
 // cgroups: memory, pids, cpu and cpuset, each in the hierarchy that carries
-// its controller (the v1 one on a hybrid host, else the unified one). A
-// nil r sets nothing.
+// its controller (the v1 one on a hybrid host, else the unified one), and
+// the device rules. created is the spec's linux.devices: the devices the
+// container's /dev gets are allowed to it. A nil r and no created set
+// nothing.
+//
+// The device rules (linux.resources.devices, then the devices every
+// container needs and the created ones; see devicePlan) go to the v1
+// devices controller, or become an eBPF program attached to the v2
+// cgroup. Without rules and created devices the cgroup keeps the rules it
+// was created with. A rootless runtime, which the kernel does not let set
+// them, and a cgroup the user prepared keep theirs too, with a warning.
 //
 // Set refuses fields it does not implement, naming them, rather than run
-// a container without a limit its spec asks for. linux.resources.devices
-// is the exception: every default spec carries a deny-all entry, and the
-// device cgroup rules are not applied yet (they come with a later change),
-// so the list is accepted as it is.
+// a container without a limit its spec asks for.
 //
 // Set writes only into cgroups the runtime created (the Owned ones): the
 // limits of a cgroup the user prepared are left alone, and asking to set
@@ -47,8 +55,8 @@ func (hostFiles) write(dir, name, value string) error   { return writeFile(dir, 
 //
 // Every value is checked before anything is written, so a spec with a bad
 // value leaves the cgroups untouched.
-func (m *Manager) Set(r *specs.LinuxResources) error {
-	return m.set(r, hostFiles{})
+func (m *Manager) Set(r *specs.LinuxResources, created ...specs.LinuxDevice) error {
+	return m.set(r, hostFiles{}, created...)
 }
 
 // group is the writes of one controller into one cgroup.
@@ -72,14 +80,20 @@ var controllers = []struct {
 	{"cpuset", "linux.resources.cpu", planCpuset},
 }
 
-func (m *Manager) set(r *specs.LinuxResources, f files) error {
+func (m *Manager) set(r *specs.LinuxResources, f files, created ...specs.LinuxDevice) error {
 	if r == nil {
-		return nil
+		if len(created) == 0 {
+			return nil
+		}
+		r = &specs.LinuxResources{}
 	}
 	if err := unsupported(r); err != nil {
 		return err
 	}
-	// r.Devices is accepted and not applied (see Set).
+	devices, err := planDevices(r.Devices, created)
+	if err != nil {
+		return err
+	}
 	if mem := r.Memory; mem != nil && (!unset(reflect.ValueOf(mem.Kernel)) || !unset(reflect.ValueOf(mem.KernelTCP))) {
 		// Deprecated by the spec and gone from the kernel since 5.4 (v1)
 		// and never in v2: nothing to write.
@@ -110,6 +124,13 @@ func (m *Manager) set(r *specs.LinuxResources, f files) error {
 		}
 		groups = append(groups, group{controller: c.name, field: c.field, key: key, v2: key == "unified", steps: steps})
 	}
+	devTarget, noCgroup, err := m.targetDevices(devices, f)
+	if err != nil {
+		return err
+	}
+	if noCgroup {
+		skipped = append(skipped, devicesField)
+	}
 	if len(skipped) > 0 {
 		m.log.Warn("cgroups: the container has no cgroup of its own for these limits; they are not applied",
 			"fields", slices.Compact(skipped))
@@ -131,6 +152,9 @@ func (m *Manager) set(r *specs.LinuxResources, f files) error {
 				return err
 			}
 		}
+	}
+	if devTarget != nil {
+		return devTarget.apply(f)
 	}
 	return nil
 }

@@ -1,0 +1,222 @@
+package cgroups
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/link"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// denyZero is a spec's device list that takes /dev/zero away.
+var denyZero = &specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{denyAll(), rule(false, "c", 1, 5, "rwm")}}
+
+// tryDevices runs a shell in m's cgroups that opens /dev/zero and
+// /dev/null, and returns what it says.
+func tryDevices(t *testing.T, m *Manager) string {
+	t.Helper()
+	cmd := exec.Command("/bin/busybox", "sh", "-c", `read x
+		/bin/busybox head -c1 /dev/zero >/dev/null && echo zero-ok || echo zero-denied
+		echo x >/dev/null && echo null-ok || echo null-denied
+		/bin/busybox head -c1 /dev/urandom >/dev/null && echo urandom-ok || echo urandom-denied`)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Apply(cmd.Process.Pid); err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		t.Fatal(err)
+	}
+	in.Write([]byte("go\n"))
+	in.Close()
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	return out.String()
+}
+
+func wantDenied(t *testing.T, out string) {
+	t.Helper()
+	for _, want := range []string{"zero-denied", "null-ok", "urandom-ok"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output %q, want %s", out, want)
+		}
+	}
+}
+
+// TestSetHostDevicesV1: on the host's v1 devices controller, the spec's
+// rules come first in devices.list and a denied device cannot be opened.
+func TestSetHostDevicesV1(t *testing.T) {
+	needRoot(t)
+	m := create(t, "t1", testParent(t)+"/c1")
+	key, ok := m.route("devices")
+	if !ok || key == "unified" {
+		t.Skip("no v1 devices controller")
+	}
+	r := &specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{
+		denyAll(), rule(true, "c", 10, 229, "rwm"), rule(true, "b", 8, 20, "rw"), rule(false, "c", 1, 5, "rwm"),
+	}}
+	if err := m.Set(r, specs.LinuxDevice{Path: "/dev/test1", Type: "c", Major: 10, Minor: 666}); err != nil {
+		t.Fatal(err)
+	}
+	list, err := readFile(m.Paths[key], "devices.list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(list, "\n")
+	if len(lines) < 3 || !slices.Equal(lines[:2], []string{"c 10:229 rwm", "b 8:20 rw"}) || strings.Contains(list, "c 1:5 ") ||
+		!slices.Contains(lines, "c 136:* rwm") || lines[len(lines)-1] != "c 10:666 rwm" {
+		t.Errorf("devices.list:\n%s", list)
+	}
+	wantDenied(t, tryDevices(t, m))
+
+	// Set again with the default rules: /dev/zero is back.
+	if err := m.Set(&specs.LinuxResources{Devices: defaultDevices}); err != nil {
+		t.Fatal(err)
+	}
+	if out := tryDevices(t, m); !strings.Contains(out, "zero-ok") {
+		t.Errorf("output %q", out)
+	}
+	if err := m.Destroy(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSetHostDevicesV1Refused: a v1 kernel refuses a rule its parent
+// lacks; Set reports it.
+func TestSetHostDevicesV1Refused(t *testing.T) {
+	needRoot(t)
+	parent := testParent(t)
+	outer := create(t, "outer", parent+"/c1")
+	key, ok := outer.route("devices")
+	if !ok || key == "unified" {
+		t.Skip("no v1 devices controller")
+	}
+	if err := outer.Set(&specs.LinuxResources{Devices: defaultDevices}); err != nil {
+		t.Fatal(err)
+	}
+	inner := create(t, "inner", parent+"/c1/c2")
+	err := inner.Set(&specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{denyAll(), rule(true, "c", 10, 229, "rw")}})
+	if err == nil || !strings.Contains(err.Error(), "linux.resources.devices: set c 10:229 rw: write ") || !strings.Contains(err.Error(), "operation not permitted") {
+		t.Errorf("Set: %v", err)
+	}
+	if err := inner.Destroy(); err != nil {
+		t.Fatal(err)
+	}
+	if err := outer.Destroy(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// v2Manager creates a cgroup in the host's unified hierarchy alone, so
+// that Set takes the cgroup v2 way even on a hybrid host: a device
+// program needs no controller.
+func v2Manager(t *testing.T, p string) *Manager {
+	t.Helper()
+	hs, err := Hierarchies()
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(hs, func(h Hierarchy) bool { return h.Version == 2 })
+	if i < 0 {
+		t.Skip("no cgroup v2 hierarchy")
+	}
+	own, err := ownCgroups()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := newManager("t2", p, hs[i:i+1], own, false, testLog(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Create(); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func attachedPrograms(t *testing.T, dir string) []ebpf.ProgramID {
+	t.Helper()
+	d, err := os.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	q, err := link.QueryPrograms(link.QueryOptions{Target: int(d.Fd()), Attach: ebpf.AttachCGroupDevice})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []ebpf.ProgramID
+	for _, p := range q.Programs {
+		ids = append(ids, p.ID)
+	}
+	return ids
+}
+
+// TestSetHostDevicesV2 loads the program into the kernel, attaches it
+// to a v2 cgroup and checks it is enforced; a second Set replaces it,
+// and one that cannot deny leaves no program.
+func TestSetHostDevicesV2(t *testing.T) {
+	needRoot(t)
+	m := v2Manager(t, testParent(t)+"/c1")
+	dir := m.Paths["unified"]
+	if err := m.Set(denyZero); err != nil {
+		t.Fatal(err)
+	}
+	first := attachedPrograms(t, dir)
+	if len(first) != 1 {
+		t.Fatalf("programs %v", first)
+	}
+	wantDenied(t, tryDevices(t, m))
+
+	if err := m.Set(denyZero); err != nil {
+		t.Fatal(err)
+	}
+	if ids := attachedPrograms(t, dir); len(ids) != 1 || ids[0] == first[0] {
+		t.Errorf("programs %v after %v", ids, first)
+	}
+	if err := m.Set(&specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{allowAll()}}); err != nil {
+		t.Fatal(err)
+	}
+	if ids := attachedPrograms(t, dir); len(ids) != 0 {
+		t.Errorf("programs %v", ids)
+	}
+	if out := tryDevices(t, m); !strings.Contains(out, "zero-ok") {
+		t.Errorf("output %q", out)
+	}
+	if err := m.Destroy(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSetHostDevicesV2Nested: a container's own sub-cgroup cannot lift
+// the rules: the kernel runs the parent's program too.
+func TestSetHostDevicesV2Nested(t *testing.T) {
+	needRoot(t)
+	parent := testParent(t)
+	outer := v2Manager(t, parent+"/c1")
+	if err := outer.Set(denyZero); err != nil {
+		t.Fatal(err)
+	}
+	inner := v2Manager(t, parent+"/c1/c2")
+	if err := inner.Set(&specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{allowAll(), rule(false, "c", 1, 7, "r")}}); err != nil {
+		t.Fatal(err)
+	}
+	wantDenied(t, tryDevices(t, inner))
+	for _, m := range []*Manager{inner, outer} {
+		if err := m.Destroy(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
