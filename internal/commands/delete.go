@@ -20,6 +20,6 @@ func (c *Delete) Run(e *cli.Env) error {
 		return cli.Usagef("delete takes at least one container ID")
 	}
 	return cli.EachID(c.IDs, e.Stdin, func(id string) error {
-		return container.Delete(store, id, c.Force)
+		return container.Delete(store, id, c.Force, e.Log)
 	})
 }

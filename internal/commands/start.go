@@ -19,7 +19,7 @@ func (c *Start) Run(e *cli.Env) error {
 		return cli.Usagef("start takes exactly one container ID")
 	}
 	return cli.EachID(c.IDs, e.Stdin, func(id string) error {
-		rec, err := container.Start(store, id)
+		rec, err := container.Start(store, id, e.Log)
 		if err != nil || e.Runc {
 			return err
 		}

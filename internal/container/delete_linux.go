@@ -13,15 +13,9 @@ import (
 // is killed, as the spec allows; a running one only with force), its
 // cgroup and its state folder. Mounts die with its mount namespace. A
 // missing container is an error unless force is set. Then the poststop
-// hooks run; their output and failures go to stderr (DeleteWithLog takes
-// the runtime's logger).
-func Delete(store *state.Store, id string, force bool) error {
-	return DeleteWithLog(store, id, force, nil)
-}
-
-// DeleteWithLog is Delete logging the poststop hooks' output and failures
-// to log (nil: warnings on stderr).
-func DeleteWithLog(store *state.Store, id string, force bool, log *slog.Logger) error {
+// hooks run; their output and failures go to log (nil: warnings on
+// stderr).
+func Delete(store *state.Store, id string, force bool, log *slog.Logger) error {
 	c, err := store.Get(id)
 	if err != nil {
 		if force && errors.Is(err, state.ErrNotExist) {

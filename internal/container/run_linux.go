@@ -35,9 +35,9 @@ func Run(o *RunOptions) (int, *state.Record, error) {
 		if _, _, err := create(&o.CreateOptions); err != nil {
 			return 0, nil, err
 		}
-		rec, err := StartWithLog(o.Store, id, o.Log)
+		rec, err := Start(o.Store, id, o.Log)
 		if err != nil {
-			DeleteWithLog(o.Store, id, true, o.Log)
+			Delete(o.Store, id, true, o.Log)
 			return 0, nil, err
 		}
 		return 0, rec, nil
@@ -56,17 +56,17 @@ func Run(o *RunOptions) (int, *state.Record, error) {
 	}
 	if err := fg.attach(o.Stdin, o.Stdout, o.Log); err != nil {
 		sp.kill()
-		DeleteWithLog(o.Store, id, true, o.Log)
+		Delete(o.Store, id, true, o.Log)
 		return 0, nil, cerr.E(id, "run", "", err)
 	}
-	if rec, err = StartWithLog(o.Store, id, o.Log); err != nil {
+	if rec, err = Start(o.Store, id, o.Log); err != nil {
 		sp.kill()
-		DeleteWithLog(o.Store, id, true, o.Log)
+		Delete(o.Store, id, true, o.Log)
 		return 0, nil, err
 	}
 	status := fg.wait(sp.pid, sp.startTime)
 	if !o.Keep {
-		DeleteWithLog(o.Store, id, true, o.Log)
+		Delete(o.Store, id, true, o.Log)
 	}
 	return status, rec, nil
 }

@@ -17,16 +17,10 @@ import (
 )
 
 // Start makes a created container run its program. It returns once the
-// program has been exec'd (or the exec failed). The hooks' output and
-// warnings go to stderr; StartWithLog takes the runtime's logger.
-func Start(store *state.Store, id string) (*state.Record, error) {
-	return StartWithLog(store, id, nil)
-}
-
-// StartWithLog is Start logging the output of the startContainer and
-// poststart hooks, and a failed poststart hook, to log (nil: warnings on
-// stderr).
-func StartWithLog(store *state.Store, id string, log *slog.Logger) (*state.Record, error) {
+// program has been exec'd (or the exec failed). The output of the
+// startContainer and poststart hooks, and a failed poststart hook, go to
+// log (nil: warnings on stderr).
+func Start(store *state.Store, id string, log *slog.Logger) (*state.Record, error) {
 	log = logOr(log)
 	c, err := store.Get(id)
 	if err != nil {
