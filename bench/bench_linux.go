@@ -155,6 +155,7 @@ func (b *Bench) RunPhases() error {
 	phases := map[string]func() error{
 		"run": b.phaseRun, "cycle": b.phaseCycle, "throughput": b.phaseThroughput,
 		"memory": b.phaseMemory, "state": b.phaseState, "size": b.phaseSize,
+		"profile": b.phaseProfile,
 	}
 	for _, p := range b.cfg.Phases {
 		if b.ctx.Err() != nil {

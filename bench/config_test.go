@@ -12,7 +12,7 @@ func TestParseConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Runs < 30 || c.Cycles != 50 || c.Parallel != 8 || c.ListSize != 200 || !slices.Equal(c.Phases, allPhases) {
+	if c.Runs < 30 || c.Cycles != 50 || c.Parallel != 8 || c.ListSize != 200 || !slices.Equal(c.Phases, defaultPhases) || c.Has("profile") {
 		t.Errorf("defaults: %+v", c)
 	}
 	c, err = ParseConfig([]string{"-runs", "40", "-phases", "size, run", "-runc", ""}, io.Discard)

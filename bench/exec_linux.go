@@ -18,6 +18,7 @@ type Sample struct {
 	Wall   time.Duration
 	CPU    time.Duration // user + system
 	MaxRSS int64         // KiB; 0 unless measured through the helper
+	Pid    int           // the command's process id, to find it in a trace
 }
 
 // cmdTimeout bounds any one runtime command: a wedged runtime must not
@@ -85,8 +86,7 @@ func (r *Runner) Run(argv []string) (Sample, error) {
 	if err != nil {
 		return Sample{}, fmt.Errorf("%s: %w: %s", strings.Join(argv, " "), err, r.Output())
 	}
-	var s Sample
-	s.Wall = wall
+	s := Sample{Wall: wall, Pid: cmd.Process.Pid}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		s.CPU = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}

@@ -51,7 +51,10 @@ type Results struct {
 	Metrics []*Metric    `json:"metrics"`
 	Sizes   []BinarySize `json:"sizes"`
 	Notes   []string     `json:"notes"`
-	order   []string     // runtimes in column order
+	// Profile holds the median timeline of each step ("run", "create",
+	// "start", "delete") of each runtime, when the profile phase ran.
+	Profile map[string]map[string]TimelineSummary `json:"profile,omitempty"`
+	order   []string                              // runtimes in column order
 	byID    map[string]*Metric
 }
 
@@ -160,6 +163,14 @@ func (r *Results) WriteTable(w io.Writer, markdown bool) error {
 		fmt.Fprintln(w)
 		if err := t.write(w); err != nil {
 			return err
+		}
+	}
+	for _, step := range []string{"run", "create", "start", "delete"} {
+		if sums, ok := r.Profile[step]; ok {
+			fmt.Fprintln(w)
+			if err := WriteTimelines(w, step, r.order, sums, markdown); err != nil {
+				return err
+			}
 		}
 	}
 	if len(r.Notes) > 0 {

@@ -3,6 +3,7 @@
 #   make bench                          # every phase, results in bench/results.json
 #   make bench BENCH_FLAGS='-phases run,cycle -runs 50'
 #   make bench BENCH_OUT=/tmp/r.json
+#   make bench-profile                  # timelines from perf tracepoints: where the time goes
 #   make bench-test                     # the benchmark's own unit tests; no root
 #
 # Needs root. runc and crun are compared when installed (-runc, -crun).
@@ -16,8 +17,9 @@ BENCH_BUILD := $(BENCH_ROOT)/bench/.build
 GO          ?= go
 BENCH_OUT   ?= $(BENCH_ROOT)/bench/results.json
 BENCH_FLAGS ?=
+BENCH_PROFILE_OUT ?= $(BENCH_ROOT)/bench/profile.json
 
-.PHONY: bench bench-build bench-test
+.PHONY: bench bench-build bench-profile bench-test
 
 bench-build:
 	@mkdir -p $(BENCH_BUILD)
@@ -29,6 +31,15 @@ bench: build bench-build
 		-bin $(BENCH_ROOT)/bin \
 		-rusage-helper $(BENCH_BUILD)/rusage \
 		-out $(BENCH_OUT) \
+		$(BENCH_FLAGS)
+
+# Needs perf (Debian: linux-perf) and tracepoints (tracefs).
+bench-profile: build bench-build
+	$(BENCH_BUILD)/bench \
+		-bin $(BENCH_ROOT)/bin \
+		-rusage-helper $(BENCH_BUILD)/rusage \
+		-phases profile \
+		-out $(BENCH_PROFILE_OUT) \
 		$(BENCH_FLAGS)
 
 bench-test:
