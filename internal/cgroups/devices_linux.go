@@ -100,10 +100,10 @@ func (r devRule) covers(o devRule) bool {
 }
 
 // containerDevices are allowed to every container whose device rules are
-// applied, after whatever "deny all" the spec starts with, as runc (in
-// libcontainer/specconv's AllowedDevices) and crun do: the devices the
-// runtime creates in the container's /dev, and its terminals. Every one
-// is "rwm", so the runtime may mknod the nodes it creates.
+// applied, after whatever "deny all" the spec starts with, as runc does
+// (libcontainer/specconv's AllowedDevices): the devices the runtime
+// creates in the container's /dev, and its terminals. Every one is
+// "rwm", so the runtime may mknod the nodes it creates.
 //
 // Two entries of runc's list are left out on purpose. "c *:* m" and
 // "b *:* m" let a process with CAP_MKNOD create a node for any device:

@@ -39,8 +39,10 @@ func (hostFiles) write(dir, name, value string) error   { return writeFile(dir, 
 // container needs and the created ones; see devicePlan) go to the v1
 // devices controller, or become an eBPF program attached to the v2
 // cgroup. Without rules and created devices the cgroup keeps the rules it
-// was created with. A rootless runtime, which the kernel does not let set
-// them, and a cgroup the user prepared keep theirs too, with a warning.
+// was created with, and so does a cgroup the user prepared (with a
+// warning). A rootless runtime, which the kernel does not let set device
+// rules, applies none; it warns only when it has no cgroup at all, with
+// the other limits it then cannot apply.
 //
 // Set refuses fields it does not implement, naming them, rather than run
 // a container without a limit its spec asks for.
