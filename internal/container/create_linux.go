@@ -144,7 +144,7 @@ func build(o *CreateOptions, c *state.Container, s *specs.Spec, bundle, rootfsPa
 			cg.Destroy()
 		}
 	}()
-	if err := cg.Set(s.Linux.Resources); err != nil {
+	if err := cg.Set(s.Linux.Resources, s.Linux.Devices...); err != nil {
 		return nil, nil, err
 	}
 

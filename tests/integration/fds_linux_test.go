@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-
 )
 
 // tempWithContent returns an open file holding content, read from the
