@@ -13,4 +13,15 @@
 // prestart and createRuntime hooks (in the runtime's namespaces) and then
 // runs the createContainer hooks itself; their output goes to the
 // runtime's log as log records on the init's socket.
+//
+// Seccomp: the spec's filter is compiled before anything is set up (a
+// profile the runtime cannot honour fails the create with nothing to
+// undo) and loaded as late as the kernel allows: right before execve with
+// no_new_privs (or CAP_SYS_ADMIN kept), otherwise just before the
+// capabilities are dropped. The runtime's own checks (fds close-on-exec,
+// the cwd check) run before it, so a profile cannot make them fail.
+//
+// Without a mount namespace of its own (the spec lists none) the init only
+// chroots into the root filesystem, as runc does: anything it mounted
+// would land in the host's namespace.
 package containerinit
