@@ -153,7 +153,7 @@ func (b *Bench) hostInfo(mounts []Mount, unmounted bool) Host {
 // error or at an interruption.
 func (b *Bench) RunPhases() error {
 	phases := map[string]func() error{
-		"run": b.phaseRun, "cycle": b.phaseCycle, "throughput": b.phaseThroughput,
+		"run": b.phaseRun, "cycle": b.phaseCycle, "idle": b.phaseIdle, "throughput": b.phaseThroughput,
 		"memory": b.phaseMemory, "state": b.phaseState, "size": b.phaseSize,
 		"profile": b.phaseProfile,
 	}

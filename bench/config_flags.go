@@ -31,8 +31,8 @@ type Config struct {
 // allPhases, in the order they run; defaultPhases, those a plain make
 // bench runs (profile needs perf and is asked for by make bench-profile).
 var (
-	allPhases     = []string{"run", "cycle", "throughput", "memory", "state", "size", "profile"}
-	defaultPhases = allPhases[:6]
+	allPhases     = []string{"run", "cycle", "idle", "throughput", "memory", "state", "size", "profile"}
+	defaultPhases = allPhases[:7]
 )
 
 // ParseConfig parses the command line.
@@ -49,7 +49,7 @@ func ParseConfig(args []string, stderr io.Writer) (Config, error) {
 	fs.StringVar(&c.TmpDir, "tmp", "", "directory for bundles and state (default: the system's temporary directory)")
 	fs.IntVar(&c.Runs, "runs", 30, "measured runs of each timed command per runtime")
 	fs.IntVar(&c.Warmup, "warmup", 5, "unmeasured runs before them")
-	fs.IntVar(&c.MemRuns, "mem-runs", 10, "measured runs of the memory phase per runtime")
+	fs.IntVar(&c.MemRuns, "mem-runs", 10, "measured runs of the memory and idle phases per runtime")
 	fs.IntVar(&c.Cycles, "cycles", 50, "create-start-delete cycles of one throughput batch")
 	fs.IntVar(&c.Parallel, "parallel", 8, "cycles in flight at once in a throughput batch")
 	fs.IntVar(&c.ThroughputRounds, "throughput-rounds", 3, "throughput batches per runtime")

@@ -5,10 +5,13 @@
 //
 // Fairness rules the program keeps:
 //
-//   - Every measurement alternates the runtimes run by run, with the
-//     starting runtime rotated each round, so that drift of the host
-//     (page cache, CPU frequency, a noisy neighbour) is spread evenly
-//     instead of landing on whichever runtime happens to run last.
+//   - Every measurement alternates the runtimes run by run, each round in
+//     another of their orders, so that drift of the host (page cache, CPU
+//     frequency, a noisy neighbour) is spread evenly, and so that no
+//     runtime always follows the same one: the kernel makes the first
+//     cgroup migration after an idle spell wait for an RCU grace period,
+//     and a runtime that always ran after runc's slow delete would always
+//     pay it.
 //   - Every runtime gets the same bundle (one read-only busybox root
 //     shared by all), the same process (terminal false) and the same
 //     linux.cgroupsPath scheme, /ocikit-bench-<pid>/<id>, so the cgroup

@@ -8,8 +8,8 @@ import (
 )
 
 // phaseThroughput is item 4: batches of Cycles create-start-delete
-// cycles, Parallel at once, for each runtime in turn (rotated between
-// rounds); the figure is containers per second of a batch.
+// cycles, Parallel at once, for each runtime in turn (in another order
+// each round); the figure is containers per second of a batch.
 func (b *Bench) phaseThroughput() error {
 	runners := make([]*Runner, b.cfg.Parallel)
 	for i := range runners {

@@ -5,13 +5,13 @@ import (
 	"time"
 )
 
-// alternate calls measure for every runtime, warmup+runs rounds, the order
-// rotated each round; measure's samples are kept from the rounds after
-// the warm-up (keep is false before). It stops at the first error or at
+// alternate calls measure for every runtime, warmup+runs rounds, each
+// round in another order (Order); measure's samples are kept from the
+// rounds after the warm-up (keep is false before). It stops at the first error or at
 // an interruption.
 func (b *Bench) alternate(rts []Runtime, warmup, runs int, measure func(rt Runtime, round int, keep bool) error) error {
 	for round := range warmup + runs {
-		for _, i := range Rotation(len(rts), round) {
+		for _, i := range Order(len(rts), round) {
 			if b.stopped() {
 				return nil
 			}
@@ -114,6 +114,39 @@ func (b *Bench) phaseCycle() error {
 	s.store(b.res.Metric("cycle.start", 2, "  start", "ms", false), "start")
 	s.store(b.res.Metric("cycle.delete", 2, "  delete -f", "ms", false), "delete")
 	s.store(b.res.Metric("cycle.cpu", 2, "  CPU time of the cycle (user+sys)", "ms", false), "cpu")
+	return err
+}
+
+// idlePause is how long the idle phase leaves the host alone before each
+// cycle: long enough for the kernel's cgroup migration lock to fall back
+// to its fast, idle state (its grace period is a few milliseconds here),
+// so that the cycle's first migration pays what it pays on a host that
+// starts one container now and then.
+const idlePause = 200 * time.Millisecond
+
+// phaseIdle is the cycle again, each one after a pause: the back-to-back
+// figures of phaseCycle are a busy host's, and this is a quiet one's.
+func (b *Bench) phaseIdle() error {
+	s := samples{}
+	err := b.alternate(b.runtimes, min(b.cfg.Warmup, 1), b.cfg.MemRuns, func(rt Runtime, round int, keep bool) error {
+		id := fmt.Sprintf("idle-%s-%d", rt.Name, round)
+		bundle, err := b.bundles.Make(id, "sleep", "1000")
+		if err != nil {
+			return err
+		}
+		time.Sleep(idlePause)
+		c, st, d, err := b.cycle(b.runner, rt, id, bundle)
+		if err != nil {
+			return err
+		}
+		if keep {
+			s.add("total", rt.Name, Millis(c.Wall+st.Wall+d.Wall))
+			s.add("create", rt.Name, Millis(c.Wall))
+		}
+		return b.bundles.Remove(id)
+	})
+	s.store(b.res.Metric("idle.total", 2, fmt.Sprintf("cycle after %v idle", idlePause), "ms", false), "total")
+	s.store(b.res.Metric("idle.create", 2, "  create", "ms", false), "create")
 	return err
 }
 

@@ -62,12 +62,65 @@ func Ratio(a, b float64) float64 {
 	return a / b
 }
 
-// Rotation returns the order in which round r visits n variants: the
-// identity rotated left by r, so each variant goes first equally often.
-func Rotation(n, r int) []int {
-	order := make([]int, n)
-	for i := range order {
-		order[i] = (i + r) % n
+// Order returns the order in which round r visits n variants. Rounds go
+// through all n! permutations, each once in every n! consecutive rounds,
+// so that every variant goes first, and follows every other variant,
+// equally often. The predecessor matters: a runtime that runs right
+// after a slow one (runc's delete waits 100 ms) meets a host whose
+// kernel state has gone idle, and pays for it on its next cgroup
+// migration (docs/performance.md). A plain rotation would give each
+// runtime the same predecessor every round.
+//
+// Consecutive rounds step through the permutations by a prime larger
+// than n, which shares no factor with n!, so that a run cut short still
+// sees a spread of orders rather than n!/n rounds starting alike.
+func Order(n, r int) []int {
+	if n <= 0 {
+		return nil
 	}
-	return order
+	fact := 1
+	for i := 2; i <= n; i++ {
+		fact *= i
+	}
+	step := nextPrime(n)
+	return permutation(n, (r%fact)*step%fact)
+}
+
+// permutation returns the k-th permutation of 0..n-1 in lexicographic
+// order (k < n!), by the factorial number system.
+func permutation(n, k int) []int {
+	pool := make([]int, n)
+	for i := range pool {
+		pool[i] = i
+	}
+	fact := 1
+	for i := 2; i < n; i++ {
+		fact *= i
+	}
+	out := make([]int, 0, n)
+	for i := n - 1; i >= 0; i-- {
+		j := k / fact
+		k %= fact
+		out = append(out, pool[j])
+		pool = append(pool[:j], pool[j+1:]...)
+		if i > 0 {
+			fact /= i
+		}
+	}
+	return out
+}
+
+func nextPrime(n int) int {
+	for p := n + 1; ; p++ {
+		prime := p > 1
+		for d := 2; d*d <= p; d++ {
+			if p%d == 0 {
+				prime = false
+				break
+			}
+		}
+		if prime {
+			return p
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"testing"
@@ -47,20 +48,65 @@ func TestMillis(t *testing.T) {
 	}
 }
 
-func TestRotation(t *testing.T) {
-	first := map[int]int{}
-	for r := range 6 {
-		o := Rotation(3, r)
-		s := slices.Clone(o)
-		slices.Sort(s)
-		if !slices.Equal(s, []int{0, 1, 2}) {
-			t.Fatalf("Rotation(3, %d) = %v is not a permutation", r, o)
-		}
-		first[o[0]]++
+func TestPermutation(t *testing.T) {
+	var all [][]int
+	for k := range 6 {
+		all = append(all, permutation(3, k))
 	}
-	for v := range 3 {
-		if first[v] != 2 {
-			t.Errorf("variant %d went first %d times in 6 rounds, want 2", v, first[v])
+	want := [][]int{{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}}
+	for i := range want {
+		if !slices.Equal(all[i], want[i]) {
+			t.Errorf("permutation(3, %d) = %v, want %v", i, all[i], want[i])
 		}
+	}
+}
+
+func TestOrder(t *testing.T) {
+	for _, n := range []int{1, 2, 3, 4} {
+		fact := 1
+		for i := 2; i <= n; i++ {
+			fact *= i
+		}
+		seen := map[string]bool{}
+		first := map[int]int{}
+		follows := map[[2]int]int{}
+		// Any n! consecutive rounds, not only those from 0: the warm-up
+		// rounds are dropped.
+		for r := 5; r < 5+fact; r++ {
+			o := Order(n, r)
+			s := slices.Clone(o)
+			slices.Sort(s)
+			for i := range s {
+				if s[i] != i {
+					t.Fatalf("Order(%d, %d) = %v is not a permutation", n, r, o)
+				}
+			}
+			seen[fmt.Sprint(o)] = true
+			first[o[0]]++
+			for i := 1; i < n; i++ {
+				follows[[2]int{o[i-1], o[i]}]++
+			}
+		}
+		if len(seen) != fact {
+			t.Errorf("n=%d: %d distinct orders in %d rounds", n, len(seen), fact)
+		}
+		for v := range n {
+			if first[v] != fact/n {
+				t.Errorf("n=%d: variant %d first %d times, want %d", n, v, first[v], fact/n)
+			}
+		}
+		for a := range n {
+			for b := range n {
+				if a != b && n > 1 && follows[[2]int{a, b}] != fact/n {
+					t.Errorf("n=%d: %d right after %d %d times, want %d", n, b, a, follows[[2]int{a, b}], fact/n)
+				}
+			}
+		}
+	}
+	if Order(0, 3) != nil {
+		t.Error("Order(0) is not empty")
+	}
+	if nextPrime(4) != 5 || nextPrime(5) != 7 || nextPrime(1) != 2 {
+		t.Error("nextPrime")
 	}
 }
