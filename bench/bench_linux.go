@@ -26,6 +26,7 @@ type Bench struct {
 	bundles  *Bundles
 	cgroup   *CgroupParent
 	tracker  *Tracker
+	reaper   *Reaper
 	runner   *Runner
 	res      *Results
 	log      io.Writer
@@ -72,10 +73,6 @@ func Setup(ctx context.Context, cfg Config, log io.Writer) (*Bench, error) {
 	if b.tmp, err = os.MkdirTemp(cfg.TmpDir, "ocikit-bench-"); err != nil {
 		return nil, fmt.Errorf("make temporary directory: %w", err)
 	}
-	if b.runner, err = NewRunner(b.env, b.cfg.RusageHelper, filepath.Join(b.tmp, "output-main")); err != nil {
-		os.RemoveAll(b.tmp)
-		return nil, err
-	}
 	specCmd := []string{filepath.Join(b.cfg.Bin, "oci-spec"), "generate"}
 	if b.cfg.Runc != "" {
 		specCmd = []string{b.cfg.Runc, "spec"}
@@ -103,6 +100,16 @@ func Setup(ctx context.Context, cfg Config, log io.Writer) (*Bench, error) {
 	b.res = NewResults(order)
 	b.res.Config = b.cfg
 	b.res.Host = b.hostInfo(mounts, unmounted)
+	// From here on every process is started through the reaper (the
+	// commands above used os/exec, which the reaper would disturb).
+	if b.reaper, err = StartReaper(); err != nil {
+		b.removeTmp()
+		return nil, err
+	}
+	if b.runner, err = NewRunner(b.reaper, b.env, b.cfg.RusageHelper, filepath.Join(b.tmp, "output-main")); err != nil {
+		b.removeTmp()
+		return nil, err
+	}
 	return b, nil
 }
 

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"strings"
 	"syscall"
 	"time"
@@ -25,12 +23,13 @@ type Sample struct {
 // hang the whole benchmark, and its container is cleaned up afterwards.
 const cmdTimeout = 60 * time.Second
 
-// Runner starts commands with /dev/null as stdin and a scratch file of
-// its own as stdout and stderr. Files rather than pipes keep the program
-// from copying output while a command runs, which would add work to the
-// timed window. A Runner is not safe for concurrent use: each worker of
-// the throughput phase has its own.
+// Runner starts commands through the reaper with /dev/null as stdin and
+// a scratch file of its own as stdout and stderr. Files rather than pipes
+// keep the program from copying output while a command runs, which would
+// add work to the timed window. A Runner is not safe for concurrent use:
+// each worker of the throughput phase has its own.
 type Runner struct {
+	reaper *Reaper
 	env    []string
 	helper string // the rusage helper (bench/rusage)
 	null   *os.File
@@ -38,7 +37,7 @@ type Runner struct {
 }
 
 // NewRunner makes a runner whose scratch output file is path.
-func NewRunner(env []string, helper, path string) (*Runner, error) {
+func NewRunner(reaper *Reaper, env []string, helper, path string) (*Runner, error) {
 	null, err := os.Open(os.DevNull)
 	if err != nil {
 		return nil, fmt.Errorf("open %q: %w", os.DevNull, err)
@@ -48,7 +47,7 @@ func NewRunner(env []string, helper, path string) (*Runner, error) {
 		null.Close()
 		return nil, fmt.Errorf("open %q: %w", path, err)
 	}
-	return &Runner{env: env, helper: helper, null: null, output: out}, nil
+	return &Runner{reaper: reaper, env: env, helper: helper, null: null, output: out}, nil
 }
 
 // Close releases the runner's files.
@@ -65,32 +64,45 @@ func (r *Runner) Output() string {
 	return strings.TrimSpace(string(b))
 }
 
-// Run runs argv and times it. A non-zero exit is an error carrying the
-// command's output.
+// Run runs argv and times it, from just before the fork to the reaping.
+// A non-zero exit is an error carrying the command's output; a command
+// that outlives cmdTimeout is killed with its process group.
 func (r *Runner) Run(argv []string) (Sample, error) {
 	if err := r.output.Truncate(0); err != nil {
 		return Sample{}, fmt.Errorf("truncate %q: %w", r.output.Name(), err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Env = r.env
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = r.null, r.output, r.output
-	// A process group of its own: the terminal's Ctrl-C reaches this
-	// program, which stops between commands and cleans up, instead of
-	// cutting a runtime off halfway through a create.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if _, err := r.output.Seek(0, 0); err != nil {
+		return Sample{}, fmt.Errorf("rewind %q: %w", r.output.Name(), err)
+	}
 	start := time.Now()
-	err := cmd.Run()
-	wall := time.Since(start)
+	c, err := r.reaper.Start(argv, r.env, []*os.File{r.null, r.output, r.output})
 	if err != nil {
-		return Sample{}, fmt.Errorf("%s: %w: %s", strings.Join(argv, " "), err, r.Output())
+		return Sample{}, err
 	}
-	s := Sample{Wall: wall, Pid: cmd.Process.Pid}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		s.CPU = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	var e Exit
+	select {
+	case e = <-c.exit:
+	case <-time.After(cmdTimeout):
+		_ = syscall.Kill(-c.Pid, syscall.SIGKILL)
+		e = c.Wait()
+		return Sample{}, fmt.Errorf("%s: killed after %v: %s", strings.Join(argv, " "), cmdTimeout, r.Output())
 	}
-	return s, nil
+	wall := time.Since(start)
+	if !e.Status.Exited() || e.Status.ExitStatus() != 0 {
+		return Sample{}, fmt.Errorf("%s: %s: %s", strings.Join(argv, " "), describeStatus(e.Status), r.Output())
+	}
+	return Sample{
+		Wall: wall,
+		CPU:  time.Duration(e.Rusage.Utime.Nano() + e.Rusage.Stime.Nano()),
+		Pid:  c.Pid,
+	}, nil
+}
+
+func describeStatus(ws syscall.WaitStatus) string {
+	if ws.Signaled() {
+		return "killed by " + ws.Signal().String()
+	}
+	return fmt.Sprintf("exit status %d", ws.ExitStatus())
 }
 
 // RunRusage runs argv through the rusage helper and returns its peak RSS

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -38,12 +37,18 @@ func (b *Bench) phaseProfile() error {
 		return fmt.Errorf("perf is needed for the profile phase (Debian: linux-perf): %w", err)
 	}
 	data := filepath.Join(b.tmp, "perf.data")
-	rec := exec.Command(perf, append([]string{"record", "-a", "-q", "-o", data, "-e"}, strings.Join(profileEvents, ","))...)
-	rec.Stdout, rec.Stderr = b.runner.output, b.runner.output
-	// Its own process group: the terminal's Ctrl-C must not stop it
-	// before this program does, so the trace is always written out.
-	rec.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := rec.Start(); err != nil {
+	argv := []string{perf, "record", "-a", "-q", "-o", data, "-e", strings.Join(profileEvents, ",")}
+	// Started like the runtimes, in a process group of its own: the
+	// terminal's Ctrl-C must not stop it before this program does, so
+	// the trace is always written out.
+	logPath := filepath.Join(b.tmp, "perf.log")
+	log, err := os.Create(logPath)
+	if err != nil {
+		return fmt.Errorf("create %q: %w", logPath, err)
+	}
+	defer log.Close()
+	rec, err := b.reaper.Start(argv, b.env, []*os.File{b.runner.null, log, log})
+	if err != nil {
 		return fmt.Errorf("start perf record: %w", err)
 	}
 	stopped := false
@@ -52,16 +57,16 @@ func (b *Bench) phaseProfile() error {
 			return nil
 		}
 		stopped = true
-		_ = rec.Process.Signal(os.Interrupt)
-		if err := rec.Wait(); err != nil {
-			var ee *exec.ExitError
-			// perf record exits with the signal's status after a clean
-			// stop on SIGINT.
-			if !errors.As(err, &ee) {
-				return fmt.Errorf("perf record: %w", err)
-			}
+		_ = syscall.Kill(rec.Pid, syscall.SIGINT)
+		// perf record exits 0, or with SIGINT's status, after a clean
+		// stop; anything else means the trace is not usable.
+		e := rec.Wait()
+		code := e.Status.ExitStatus()
+		if e.Status.Exited() && (code == 0 || code == 130) || e.Status.Signaled() && e.Status.Signal() == syscall.SIGINT {
+			return nil
 		}
-		return nil
+		out, _ := os.ReadFile(logPath)
+		return fmt.Errorf("perf record: %s: %s", describeStatus(e.Status), strings.TrimSpace(string(out)))
 	}
 	defer stop()
 	// perf record needs a moment to open its events on every CPU; runs
@@ -111,22 +116,26 @@ func (b *Bench) phaseProfile() error {
 }
 
 func (b *Bench) analyzeProfile(perf, data string, runs []profileRun) error {
-	script := exec.Command(perf, "script", "-i", data, "-F", "comm,pid,tid,time,event,trace")
-	out, err := os.Create(filepath.Join(b.tmp, "perf.txt"))
+	path := filepath.Join(b.tmp, "perf.txt")
+	out, err := os.Create(path)
 	if err != nil {
-		return fmt.Errorf("create %q: %w", filepath.Join(b.tmp, "perf.txt"), err)
+		return fmt.Errorf("create %q: %w", path, err)
 	}
 	defer out.Close()
-	script.Stdout = out
-	if err := script.Run(); err != nil {
-		return fmt.Errorf("perf script: %w", err)
+	c, err := b.reaper.Start([]string{perf, "script", "-i", data, "-F", "comm,pid,tid,time,event,trace"},
+		b.env, []*os.File{b.runner.null, out, b.runner.output})
+	if err != nil {
+		return fmt.Errorf("start perf script: %w", err)
+	}
+	if e := c.Wait(); !e.Status.Exited() || e.Status.ExitStatus() != 0 {
+		return fmt.Errorf("perf script: %s: %s", describeStatus(e.Status), b.runner.Output())
 	}
 	if _, err := out.Seek(0, 0); err != nil {
-		return fmt.Errorf("rewind %q: %w", out.Name(), err)
+		return fmt.Errorf("rewind %q: %w", path, err)
 	}
 	events, _, err := ParsePerfScript(out)
 	if err != nil {
-		return fmt.Errorf("read perf script output: %w", err)
+		return fmt.Errorf("read %q: %w", path, err)
 	}
 	byStep := map[string]map[string][]Timeline{}
 	for _, r := range runs {

@@ -123,7 +123,7 @@ func (b *Bench) parallel(ids []string, fn func(r *Runner, id string) error) erro
 		firstErr error
 	)
 	for w := range b.cfg.Parallel {
-		r, err := NewRunner(b.env, b.cfg.RusageHelper, filepath.Join(b.tmp, fmt.Sprintf("output-par-%d", w)))
+		r, err := NewRunner(b.reaper, b.env, b.cfg.RusageHelper, filepath.Join(b.tmp, fmt.Sprintf("output-par-%d", w)))
 		if err != nil {
 			firstErr = err
 			break

@@ -13,7 +13,7 @@ import (
 func (b *Bench) phaseThroughput() error {
 	runners := make([]*Runner, b.cfg.Parallel)
 	for i := range runners {
-		r, err := NewRunner(b.env, b.cfg.RusageHelper, filepath.Join(b.tmp, fmt.Sprintf("output-worker-%d", i)))
+		r, err := NewRunner(b.reaper, b.env, b.cfg.RusageHelper, filepath.Join(b.tmp, fmt.Sprintf("output-worker-%d", i)))
 		if err != nil {
 			return err
 		}
