@@ -23,9 +23,9 @@ func inNamespace() bool { return os.Getenv(nsMarker) == "1" }
 // namespace private before execve, so the unmount done inside never
 // reaches the host's namespace.
 //
-// The terminal sends Ctrl-C to both processes (they share a process
-// group); the child handles it. A SIGTERM sent to this process alone is
-// passed on, so that the child still cleans up.
+// Every signal this process catches is passed on, so that the child
+// stops and cleans up however it was signalled; the terminal's Ctrl-C
+// then reaches the child twice, which it handles as once.
 func reexecInNamespace(self string, args []string) (int, error) {
 	cmd := exec.Command(self, args...)
 	cmd.Env = append(os.Environ(), nsMarker+"=1")
@@ -42,9 +42,7 @@ func reexecInNamespace(self string, args []string) (int, error) {
 		for {
 			select {
 			case s := <-sigs:
-				if s != os.Interrupt {
-					_ = cmd.Process.Signal(s)
-				}
+				_ = cmd.Process.Signal(s)
 			case <-done:
 				return
 			}
