@@ -47,3 +47,4 @@ install: build man
 clean:
 	rm -rf bin $(MANPAGES)
 include mk/conformance.mk
+include mk/bench.mk
