@@ -40,10 +40,14 @@ func create(o *CreateOptions) (*state.Record, *spawned, error) {
 	if err := state.ValidateID(id); err != nil {
 		return nil, nil, wrap(err)
 	}
-	bundle, s, rootfsPath, err := loadBundle(o)
-	if err != nil {
-		return nil, nil, err
+	if o.loaded == nil {
+		b, err := loadBundle(o)
+		if err != nil {
+			return nil, nil, err
+		}
+		o.loaded = b
 	}
+	bundle, s, rootfsPath := o.loaded.dir, o.loaded.spec, o.loaded.rootfs
 	if s.Process.Terminal && o.ConsoleSocket == "" && o.console == nil {
 		return nil, nil, wrap(errors.New("process.terminal is true but no --console-socket was given (use oci-run for an interactive terminal)"))
 	}
@@ -68,24 +72,26 @@ func create(o *CreateOptions) (*state.Record, *spawned, error) {
 
 // loadBundle reads and checks the bundle's config.json and root
 // filesystem.
-func loadBundle(o *CreateOptions) (bundle string, s *specs.Spec, rootfsPath string, err error) {
+func loadBundle(o *CreateOptions) (*bundleInfo, error) {
 	wrap := func(err error) error { return cerr.E(o.ID, "create", "", err) }
-	bundle = o.Bundle
+	var err error
+	bundle := o.Bundle
 	if bundle == "" {
 		bundle = "."
 	}
 	if bundle, err = filepath.Abs(bundle); err != nil {
-		return "", nil, "", wrap(err)
+		return nil, wrap(err)
 	}
-	if s, err = spec.Load(filepath.Join(bundle, "config.json")); err != nil {
-		return "", nil, "", wrap(err)
+	s, err := spec.Load(filepath.Join(bundle, "config.json"))
+	if err != nil {
+		return nil, wrap(err)
 	}
 	// Every hook is checked now, so a bad poststop hook is not found
 	// only at delete.
 	if err := hooks.Validate(s); err != nil {
-		return "", nil, "", wrap(err)
+		return nil, wrap(err)
 	}
-	rootfsPath = s.Root.Path
+	rootfsPath := s.Root.Path
 	if !filepath.IsAbs(rootfsPath) {
 		rootfsPath = filepath.Join(bundle, rootfsPath)
 	}
@@ -94,11 +100,11 @@ func loadBundle(o *CreateOptions) (bundle string, s *specs.Spec, rootfsPath stri
 		if errors.As(err, &pe) {
 			err = pe.Err // the path is named already
 		}
-		return "", nil, "", cerr.E(o.ID, "create", rootfsPath, fmt.Errorf("root filesystem: %w", err))
+		return nil, cerr.E(o.ID, "create", rootfsPath, fmt.Errorf("root filesystem: %w", err))
 	} else if !fi.IsDir() {
-		return "", nil, "", cerr.E(o.ID, "create", rootfsPath, errors.New("root filesystem is not a directory"))
+		return nil, cerr.E(o.ID, "create", rootfsPath, errors.New("root filesystem is not a directory"))
 	}
-	return bundle, s, rootfsPath, nil
+	return &bundleInfo{dir: bundle, rootfs: rootfsPath, spec: s}, nil
 }
 
 // build does the part of create that makes things, undoing them all on

@@ -1,6 +1,7 @@
 package container
 
 import (
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"log/slog"
 	"os"
 
@@ -24,4 +25,13 @@ type CreateOptions struct {
 	// console, when set, receives the pty master instead of a socket
 	// path: Run uses a socketpair.
 	console *os.File
+	// loaded is the bundle when the caller has read it already (Run
+	// needs the spec before it creates), so it is read once.
+	loaded *bundleInfo
+}
+
+// bundleInfo is a bundle read and checked by loadBundle.
+type bundleInfo struct {
+	dir, rootfs string
+	spec        *specs.Spec
 }

@@ -22,11 +22,14 @@ func Run(o *RunOptions) (int, *state.Record, error) {
 	id := o.ID
 	terminal := false
 	if o.ConsoleSocket == "" {
-		_, s, _, err := loadBundle(&o.CreateOptions)
+		// The spec says whether a terminal is needed before anything
+		// is made; create then uses what was read here.
+		b, err := loadBundle(&o.CreateOptions)
 		if err != nil {
 			return 0, nil, err
 		}
-		terminal = s.Process.Terminal
+		o.loaded = b
+		terminal = b.spec.Process.Terminal
 	}
 	if o.Detach {
 		if terminal {
