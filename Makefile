@@ -21,9 +21,12 @@ build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/ $(addprefix ./cmd/,$(PLAIN_TOOLS))
 
 # Every test: unit tests, and as root the integration tests that run real
-# containers (they skip with a message when not root).
+# containers (they skip with a message when not root). One package at a
+# time (-p 1): the integration and engine tests check the host's mounts,
+# cgroups and processes, which another package's containers would change
+# under them; tests within a package still run in parallel.
 test: build
-	OCIKIT_BIN=$(CURDIR)/bin $(GO) test -count=1 ./...
+	OCIKIT_BIN=$(CURDIR)/bin $(GO) test -count=1 -p 1 ./...
 
 unit:
 	$(GO) test -count=1 -short ./...
