@@ -223,5 +223,7 @@ func build(o *CreateOptions, c *state.Container, s *specs.Spec, bundle, rootfsPa
 			return nil, nil, cerr.Op("write pid file", o.PidFile, reason(err))
 		}
 	}
+	logOr(o.Log).Debug("created", "container", o.ID, "pid", sp.pid, "bundle", bundle,
+		"rootfs", rootfsPath, "cgroups", cg.Paths, "state", c.Dir)
 	return rec, sp, nil
 }
