@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/ocikit/ocikit/internal/mountinfo"
 	"golang.org/x/sys/unix"
 )
 
@@ -91,9 +92,9 @@ func readMountinfo() ([]Mount, error) {
 		return nil, fmt.Errorf("open %q: %w", "/proc/self/mountinfo", err)
 	}
 	defer f.Close()
-	ms, err := ParseMountinfo(f)
+	es, err := mountinfo.Parse(f)
 	if err != nil {
 		return nil, fmt.Errorf("read %q: %w", "/proc/self/mountinfo", err)
 	}
-	return ms, nil
+	return mountsOf(es), nil
 }

@@ -6,6 +6,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/ocikit/ocikit/internal/mountinfo"
 )
 
 // ProcStatus holds the fields of /proc/<pid>/status the memory phase
@@ -54,51 +56,13 @@ type Mount struct {
 	Super      []string // super block options: a v1 hierarchy's controllers are among them
 }
 
-// ParseMountinfo parses mountinfo lines (proc(5)): the optional fields
-// end at a lone "-", after which come the type, the source and the super
-// options.
-func ParseMountinfo(r io.Reader) ([]Mount, error) {
-	var ms []Mount
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		sep := -1
-		for i := 6; i < len(f); i++ {
-			if f[i] == "-" {
-				sep = i
-				break
-			}
-		}
-		if sep < 0 || sep+2 >= len(f) {
-			return nil, fmt.Errorf("mountinfo line %q: malformed", sc.Text())
-		}
-		m := Mount{Root: unescapeOctal(f[3]), MountPoint: unescapeOctal(f[4]), FSType: f[sep+1]}
-		if sep+3 < len(f) {
-			m.Super = strings.Split(f[sep+3], ",")
-		}
-		ms = append(ms, m)
+// mountsOf reduces a parsed mountinfo table to Mounts.
+func mountsOf(es []mountinfo.Entry) []Mount {
+	ms := make([]Mount, 0, len(es))
+	for _, e := range es {
+		ms = append(ms, Mount{Root: e.Root, MountPoint: e.Mountpoint, FSType: e.FSType, Super: strings.Split(e.SuperOptions, ",")})
 	}
-	return ms, sc.Err()
-}
-
-// unescapeOctal undoes the kernel's \ooo escapes of space, tab, newline
-// and backslash in mountinfo paths.
-func unescapeOctal(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+4 <= len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
+	return ms
 }
 
 // CgroupMounts returns the cgroup (v1) and cgroup2 mounts of ms whose

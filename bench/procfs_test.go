@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ocikit/ocikit/internal/mountinfo"
 )
 
 func TestParseProcStatus(t *testing.T) {
@@ -35,11 +37,12 @@ const hybridMountinfo = `22 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw
 30 22 0:26 /sub /mnt/with\040space rw - cgroup cgroup rw,pids
 `
 
-func TestParseMountinfo(t *testing.T) {
-	ms, err := ParseMountinfo(strings.NewReader(hybridMountinfo))
+func TestMountsOf(t *testing.T) {
+	es, err := mountinfo.Parse(strings.NewReader(hybridMountinfo))
 	if err != nil {
 		t.Fatal(err)
 	}
+	ms := mountsOf(es)
 	if len(ms) != 7 {
 		t.Fatalf("%d mounts, want 7", len(ms))
 	}
@@ -65,21 +68,12 @@ func TestParseMountinfo(t *testing.T) {
 	if HybridUnified(ms[:5]) {
 		t.Error("v1 without unified taken for hybrid")
 	}
-	v2, _ := ParseMountinfo(strings.NewReader("25 22 0:21 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n"))
+	v2es, _ := mountinfo.Parse(strings.NewReader("25 22 0:21 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n"))
+	v2 := mountsOf(v2es)
 	if HybridUnified(v2) || MemoryMount(v2) != "" {
 		t.Error("pure v2 host misread")
 	}
-	if _, err := ParseMountinfo(strings.NewReader("1 2 3:4 / /x rw\n")); err == nil {
+	if _, err := mountinfo.Parse(strings.NewReader("1 2 3:4 / /x rw\n")); err == nil {
 		t.Error("a line without its separator was accepted")
-	}
-}
-
-func TestUnescapeOctal(t *testing.T) {
-	for in, want := range map[string]string{
-		`/a\040b`: "/a b", `/t\011`: "/t\t", `/back\134slash`: `/back\slash`, `/short\04`: `/short\04`, `/plain`: "/plain",
-	} {
-		if got := unescapeOctal(in); got != want {
-			t.Errorf("unescapeOctal(%q) = %q, want %q", in, got, want)
-		}
 	}
 }

@@ -1,12 +1,13 @@
 package cgroups
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"os"
 	"slices"
 	"strings"
+
+	"github.com/ocikit/ocikit/internal/mountinfo"
 )
 
 // Hierarchy is one mounted cgroup hierarchy of the host.
@@ -51,30 +52,27 @@ var v1Flags = map[string]bool{
 	"xattr": true, "cpuset_v2_mode": true, "favordynmods": true, "none": true,
 }
 
-// parseMountinfo reads the cgroup and cgroup2 mounts of a mountinfo table.
-// When a hierarchy is mounted more than once the mount with the shortest
-// Root wins (the first one on a tie): a bind mount of a sub-cgroup covers
-// only part of the hierarchy, the mount of its root covers all of it.
+// parseMountinfo reads the cgroup and cgroup2 mounts of a mountinfo table,
+// skipping lines it cannot read: a stray line must not hide the
+// hierarchies. When a hierarchy is mounted more than once the mount with
+// the shortest Root wins (the first one on a tie): a bind mount of a
+// sub-cgroup covers only part of the hierarchy, the mount of its root
+// covers all of it.
 func parseMountinfo(r io.Reader) ([]Hierarchy, error) {
+	es, err := mountinfo.ParseLenient(r)
+	if err != nil {
+		return nil, err
+	}
 	var hs []Hierarchy
 	index := map[string]int{}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
-	for sc.Scan() {
-		// 36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - cgroup cgroup rw,memory
-		fields := strings.Fields(sc.Text())
-		sep := slices.Index(fields, "-")
-		if sep < 6 || len(fields) < sep+4 {
-			continue
-		}
-		fstype, super := fields[sep+1], fields[sep+3]
-		h := Hierarchy{Root: unescape(fields[3]), Mountpoint: unescape(fields[4])}
-		switch fstype {
+	for _, e := range es {
+		h := Hierarchy{Root: e.Root, Mountpoint: e.Mountpoint}
+		switch e.FSType {
 		case "cgroup2":
 			h.Version = 2
 		case "cgroup":
 			h.Version = 1
-			for _, o := range strings.Split(super, ",") {
+			for _, o := range strings.Split(e.SuperOptions, ",") {
 				if v1Flags[o] || strings.HasPrefix(o, "release_agent=") {
 					continue
 				}
@@ -95,34 +93,5 @@ func parseMountinfo(r io.Reader) ([]Hierarchy, error) {
 		index[h.Key()] = len(hs)
 		hs = append(hs, h)
 	}
-	return hs, sc.Err()
-}
-
-// unescape undoes mountinfo's octal escapes (\040 for a space and so on).
-func unescape(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			var v byte
-			ok := true
-			for j := 1; j <= 3; j++ {
-				c := s[i+j]
-				if c < '0' || c > '7' {
-					ok = false
-					break
-				}
-				v = v*8 + (c - '0')
-			}
-			if ok {
-				b.WriteByte(v)
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
+	return hs, nil
 }

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ocikit/ocikit/internal/mountinfo"
 	"golang.org/x/sys/unix"
 )
 
@@ -60,14 +61,13 @@ func mountTable() ([]mountInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	var ms []mountInfo
-	for _, line := range strings.Split(string(data), "\n") {
-		f := strings.Fields(line)
-		i := slices.Index(f, "-")
-		if len(f) < 7 || i < 0 || i+1 >= len(f) {
-			continue
-		}
-		ms = append(ms, mountInfo{mountpoint: unescapeMountinfo(f[4]), fstype: f[i+1], opts: strings.Split(f[5], ","), optional: f[6:i]})
+	es, err := mountinfo.ParseLenient(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	ms := make([]mountInfo, 0, len(es))
+	for _, e := range es {
+		ms = append(ms, mountInfo{mountpoint: e.Mountpoint, fstype: e.FSType, opts: strings.Split(e.Options, ","), optional: e.Optional})
 	}
 	return ms, nil
 }

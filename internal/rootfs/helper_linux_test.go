@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/ocikit/ocikit/internal/mountinfo"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -234,21 +235,21 @@ func helperCommand(file string, clone uintptr) *exec.Cmd {
 	return cmd
 }
 
-type hostMount struct{ id, mountpoint, line string }
-
-func hostMounts(t *testing.T) map[string]hostMount {
+// hostMounts indexes this process's mount table by mount ID.
+func hostMounts(t *testing.T) map[int]mountinfo.Entry {
 	t.Helper()
-	data, err := os.ReadFile("/proc/self/mountinfo")
+	f, err := os.Open("/proc/self/mountinfo")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ms := map[string]hostMount{}
-	for _, line := range strings.Split(string(data), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 5 {
-			continue
-		}
-		ms[f[0]] = hostMount{id: f[0], mountpoint: unescapeMountinfo(f[4]), line: line}
+	defer f.Close()
+	es, err := mountinfo.ParseLenient(f)
+	if err != nil {
+		t.Fatalf("read %s: %v", f.Name(), err)
+	}
+	ms := make(map[int]mountinfo.Entry, len(es))
+	for _, e := range es {
+		ms[e.ID] = e
 	}
 	return ms
 }
@@ -257,7 +258,7 @@ func hostMounts(t *testing.T) map[string]hostMount {
 // could have put one: under the root filesystem's parent directory (the
 // test's temporary directory) or at any spec destination taken as a host
 // path. Other mounts are left alone: other tests may run meanwhile.
-func (sc *scenario) checkHostMounts(t *testing.T, before map[string]hostMount) {
+func (sc *scenario) checkHostMounts(t *testing.T, before map[int]mountinfo.Entry) {
 	t.Helper()
 	suspect := func(mp string) bool {
 		if within(mp, filepath.Dir(sc.Rootfs)) {
@@ -271,8 +272,8 @@ func (sc *scenario) checkHostMounts(t *testing.T, before map[string]hostMount) {
 		return false
 	}
 	for id, m := range hostMounts(t) {
-		if _, old := before[id]; !old && suspect(m.mountpoint) {
-			t.Errorf("the host gained a mount: %s", m.line)
+		if _, old := before[id]; !old && suspect(m.Mountpoint) {
+			t.Errorf("the host gained a mount: %+v", m)
 		}
 	}
 }

@@ -2,11 +2,11 @@ package rootfs
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/ocikit/ocikit/internal/mountinfo"
 	"golang.org/x/sys/unix"
 )
 
@@ -60,11 +60,13 @@ func (s *setup) makeParentPrivate() error {
 	}
 	f := os.NewFile(uintptr(fd), "/proc/thread-self/mountinfo")
 	defer f.Close()
-	info, err := io.ReadAll(f)
+	// Lenient: a line that cannot be read is one mount less to look at,
+	// not a reason to refuse the container.
+	ms, err := mountinfo.ParseLenient(f)
 	if err != nil {
 		return fmt.Errorf("read /proc/thread-self/mountinfo: %w", err)
 	}
-	mp, shared := parentMount(string(info), rootfs)
+	mp, shared := parentMount(ms, rootfs)
 	if !shared {
 		return nil
 	}
@@ -74,25 +76,16 @@ func (s *setup) makeParentPrivate() error {
 	return nil
 }
 
-// parentMount finds, in a mountinfo text, the mount that holds path (the
+// parentMount finds, in a mount table, the mount that holds path (the
 // longest mount point that is path or one of its parents, the last one
 // when several are stacked) and whether it is shared.
-func parentMount(mountinfo, path string) (mountpoint string, shared bool) {
-	for _, line := range strings.Split(mountinfo, "\n") {
-		// 36 35 98:0 /mnt1 /mnt2 rw,noatime shared:1 master:2 - ext3 /dev/root rw
-		fields := strings.Fields(line)
-		if len(fields) < 7 {
+func parentMount(ms []mountinfo.Entry, path string) (mountpoint string, shared bool) {
+	for _, m := range ms {
+		if !within(path, m.Mountpoint) || len(m.Mountpoint) < len(mountpoint) {
 			continue
 		}
-		mp := unescapeMountinfo(fields[4])
-		if !within(path, mp) || len(mp) < len(mountpoint) {
-			continue
-		}
-		mountpoint, shared = mp, false
-		for _, opt := range fields[6:] {
-			if opt == "-" {
-				break
-			}
+		mountpoint, shared = m.Mountpoint, false
+		for _, opt := range m.Optional {
 			if strings.HasPrefix(opt, "shared:") {
 				shared = true
 			}
@@ -105,25 +98,6 @@ func parentMount(mountinfo, path string) (mountpoint string, shared bool) {
 func within(p, dir string) bool {
 	return dir == "/" || p == dir || strings.HasPrefix(p, dir+"/")
 }
-
-// unescapeMountinfo undoes mountinfo's octal escapes (\040 for a space).
-func unescapeMountinfo(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) && isOctal(s[i+1]) && isOctal(s[i+2]) && isOctal(s[i+3]) {
-			b.WriteByte((s[i+1]-'0')<<6 | (s[i+2]-'0')<<3 | (s[i+3] - '0'))
-			i += 3
-			continue
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
-
-func isOctal(c byte) bool { return c >= '0' && c <= '7' }
 
 // pivotRoot makes the root filesystem the root of the mount namespace and
 // detaches the old root, so that no host path stays reachable.

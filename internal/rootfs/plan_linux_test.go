@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ocikit/ocikit/internal/cgroups"
+	"github.com/ocikit/ocikit/internal/mountinfo"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -101,6 +102,10 @@ func TestParentMount(t *testing.T) {
 41 40 0:41 / /var/lib/with\040space rw,relatime shared:7 master:3 - tmpfs tmpfs rw
 42 27 0:42 / /var/libx rw - tmpfs tmpfs rw
 `
+	ms, err := mountinfo.Parse(strings.NewReader(info))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		path, mp string
 		shared   bool
@@ -111,17 +116,9 @@ func TestParentMount(t *testing.T) {
 		{"/var/lib/with space/rootfs", "/var/lib/with space", true},
 		{"/var/libx/rootfs", "/var/libx", false},
 	} {
-		mp, shared := parentMount(info, tc.path)
+		mp, shared := parentMount(ms, tc.path)
 		if mp != tc.mp || shared != tc.shared {
 			t.Errorf("parentMount(%q) = %q, %v; want %q, %v", tc.path, mp, shared, tc.mp, tc.shared)
-		}
-	}
-}
-
-func TestUnescapeMountinfo(t *testing.T) {
-	for in, want := range map[string]string{`/a\040b`: "/a b", `/t\011ab\134`: "/t\tab\\", `/x\9`: `/x\9`, "/plain": "/plain"} {
-		if got := unescapeMountinfo(in); got != want {
-			t.Errorf("unescape(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+
+	"github.com/ocikit/ocikit/internal/mountinfo"
 )
 
 // assertClean checks that nothing of the containers ids is left: no state
@@ -57,47 +59,19 @@ type mountEntry struct {
 	root, point, opts, fstype, source, super string
 }
 
-// parseMountinfo decodes a /proc/PID/mountinfo text.
+// parseMountinfo decodes a /proc/PID/mountinfo text, skipping lines it
+// cannot read.
 func parseMountinfo(text string) []mountEntry {
-	var ms []mountEntry
-	for _, line := range strings.Split(text, "\n") {
-		f := strings.Fields(line)
-		sep := -1
-		for i, x := range f {
-			if x == "-" && i >= 6 {
-				sep = i
-				break
-			}
-		}
-		if sep < 0 || len(f) < sep+4 {
-			continue
-		}
+	// Reading a string cannot fail.
+	es, _ := mountinfo.ParseLenient(strings.NewReader(text))
+	ms := make([]mountEntry, 0, len(es))
+	for _, e := range es {
 		ms = append(ms, mountEntry{
-			root: unescapeOctal(f[3]), point: unescapeOctal(f[4]), opts: f[5],
-			fstype: f[sep+1], source: unescapeOctal(f[sep+2]), super: f[sep+3],
+			root: e.Root, point: e.Mountpoint, opts: e.Options,
+			fstype: e.FSType, source: e.Source, super: e.SuperOptions,
 		})
 	}
 	return ms
-}
-
-// unescapeOctal undoes the kernel's \NNN escapes of space, tab, newline
-// and backslash in mountinfo fields.
-func unescapeOctal(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+4 <= len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }
 
 func hostMounts(t *testing.T) []mountEntry {
