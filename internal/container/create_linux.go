@@ -20,6 +20,7 @@ import (
 	"github.com/ocikit/ocikit/internal/spec"
 	"github.com/ocikit/ocikit/internal/state"
 	"github.com/ocikit/ocikit/internal/tty"
+	"github.com/ocikit/ocikit/internal/unixsock"
 )
 
 // startSocket is the init's start socket in the container's folder.
@@ -154,9 +155,9 @@ func build(o *CreateOptions, c *state.Container, s *specs.Spec, bundle, rootfsPa
 		return nil, nil, err
 	}
 
-	start, err := listenUnix(c.Path(startSocket))
+	start, err := unixsock.Listen(c.Path(startSocket), 8)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, cerr.Op("listen on start socket", c.Path(startSocket), err)
 	}
 	defer start.Close()
 

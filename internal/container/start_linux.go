@@ -14,6 +14,7 @@ import (
 	"github.com/ocikit/ocikit/internal/hooks"
 	"github.com/ocikit/ocikit/internal/initproto"
 	"github.com/ocikit/ocikit/internal/state"
+	"github.com/ocikit/ocikit/internal/unixsock"
 )
 
 // Start makes a created container run its program. It returns once the
@@ -35,7 +36,7 @@ func Start(store *state.Store, id string, log *slog.Logger) (*state.Record, erro
 		return nil, wrongStatus(id, "start", st, state.Created)
 	}
 	sock := c.Path(startSocket)
-	conn, err := dialUnix(sock)
+	conn, err := unixsock.Dial(sock)
 	if err != nil {
 		return nil, cerr.E(id, "start", sock, err)
 	}

@@ -1,23 +1,19 @@
 package tty
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ocikit/ocikit/internal/unixsock"
 )
 
 // maxNameLen bounds the data bytes of a console message (the master's name).
 // runc and its receivers (recvtty, containerd) use the same 4096-byte buffer,
 // so a longer name would be truncated on their side.
 const maxNameLen = 4096
-
-// sunPathLen is the size of sockaddr_un.sun_path. The kernel needs room for
-// the terminating NUL the Go wrapper appends, so usable paths are one shorter.
-const sunPathLen = len(unix.RawSockaddrUnix{}.Path)
 
 // SendConsole passes master over sock, a connected unix socket, as one
 // SCM_RIGHTS message whose data bytes are the master's name. This is the
@@ -145,46 +141,12 @@ func parseRights(oob []byte) ([]int, error) {
 }
 
 // DialConsole connects a SOCK_STREAM unix socket to path, the
-// --console-socket a runtime's caller listens on. Paths that do not fit in
-// sun_path (108 bytes) are reached through an O_PATH descriptor of their
-// directory, /proc/self/fd/N/<base>, which the kernel resolves like any path
-// without a length limit on the directory part.
+// --console-socket a runtime's caller listens on, whatever the path's
+// length (see package unixsock).
 func DialConsole(path string) (*os.File, error) {
-	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	f, err := unixsock.Dial(path)
 	if err != nil {
 		return nil, fmt.Errorf("dial console socket %q: %w", path, err)
 	}
-	if err := connectLong(fd, path); err != nil {
-		unix.Close(fd)
-		return nil, fmt.Errorf("dial console socket %q: %w", path, err)
-	}
-	return os.NewFile(uintptr(fd), path), nil
-}
-
-// connectLong connects fd to the unix socket at path whatever its length.
-func connectLong(fd int, path string) error {
-	if path == "" {
-		return errors.New("empty path")
-	}
-	if len(path) < sunPathLen {
-		return unix.Connect(fd, &unix.SockaddrUnix{Name: path})
-	}
-	dfd, err := unix.Open(filepath.Dir(path), unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return fmt.Errorf("open directory: %w", err)
-	}
-	defer unix.Close(dfd)
-	addr := fmt.Sprintf("/proc/self/fd/%d/%s", dfd, filepath.Base(path))
-	if len(addr) < sunPathLen {
-		return unix.Connect(fd, &unix.SockaddrUnix{Name: addr})
-	}
-	// The base name alone is too long: name the socket inode itself through
-	// an O_PATH descriptor. connect follows the magic link to that inode, and
-	// it follows a final symlink in path just as a direct connect would.
-	sfd, err := unix.Openat(dfd, filepath.Base(path), unix.O_PATH|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return fmt.Errorf("open socket: %w", err)
-	}
-	defer unix.Close(sfd)
-	return unix.Connect(fd, &unix.SockaddrUnix{Name: fmt.Sprintf("/proc/self/fd/%d", sfd)})
+	return f, nil
 }

@@ -3,6 +3,7 @@ package tty
 import (
 	"errors"
 	"fmt"
+	"github.com/ocikit/ocikit/internal/unixsock"
 	"io"
 	"os"
 	"path/filepath"
@@ -194,7 +195,7 @@ func TestDialConsole(t *testing.T) {
 
 func TestDialConsoleLongPath(t *testing.T) {
 	dir := t.TempDir()
-	for len(dir) <= 2*sunPathLen {
+	for len(dir) <= 2*unixsock.SunPathLen {
 		dir = filepath.Join(dir, strings.Repeat("d", 40))
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
