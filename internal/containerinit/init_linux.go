@@ -57,16 +57,32 @@ func run(sock *os.File) int {
 	if cfg.Exec {
 		return runExec(&cfg, sock)
 	}
-	start, path, filter, err := setup(&cfg, newRuntimeLink(sock, dec))
+	pr, err := setup(&cfg, newRuntimeLink(sock, dec))
 	if err != nil {
 		sendError(sock, err)
+		return 1
+	}
+	if waiterFits(&cfg, pr.early) {
+		// Returns only if the exec failed; the waiter says ready.
+		sendError(sock, execWaiter(&cfg, sock, pr.start, pr.path, pr.filter))
 		return 1
 	}
 	if err := json.NewEncoder(sock).Encode(initproto.Reply{Ready: true}); err != nil {
 		return 1
 	}
 	sock.Close()
-	return waitAndExec(&cfg, start, path, filter)
+	return waitAndExec(&cfg, pr.start, pr.path, pr.filter)
+}
+
+// prepared is the init set up and ready to wait: the start listener, the
+// resolved program path, and the seccomp filter when it is to be loaded
+// right before execve. early says a filter was loaded already, before the
+// credentials changed.
+type prepared struct {
+	start  *os.File
+	path   string
+	filter *seccomp.Program
+	early  bool
 }
 
 // buildRoot builds and enters the container's root filesystem and writes
@@ -148,41 +164,39 @@ func errorReply(err error) initproto.Reply {
 	return initproto.Reply{Error: err.Error()}
 }
 
-// setup does everything up to "ready" and returns the start listener, the
-// resolved program path, and the seccomp filter when it is to be loaded
-// right before execve.
-func setup(cfg *initproto.Config, link *runtimeLink) (*os.File, string, *seccomp.Program, error) {
+// setup does everything up to "ready".
+func setup(cfg *initproto.Config, link *runtimeLink) (*prepared, error) {
 	s := cfg.Spec
 	if s.Process == nil || len(s.Process.Args) == 0 {
-		return nil, "", nil, errors.New("process.args is empty")
+		return nil, errors.New("process.args is empty")
 	}
 	filter, err := prepareSeccomp(s)
 	if err != nil {
-		return nil, "", nil, err
+		return nil, err
 	}
 	start := os.NewFile(uintptr(cfg.StartFD), "start-socket")
 	if cfg.NewKeyring {
 		if err := joinSessionKeyring(cfg.ID); err != nil {
-			return nil, "", nil, err
+			return nil, err
 		}
 	}
 	if s.Hostname != "" {
 		if err := unix.Sethostname([]byte(s.Hostname)); err != nil {
-			return nil, "", nil, cerr.Op("set hostname", s.Hostname, err)
+			return nil, cerr.Op("set hostname", s.Hostname, err)
 		}
 	}
 	if s.Domainname != "" {
 		if err := unix.Setdomainname([]byte(s.Domainname)); err != nil {
-			return nil, "", nil, cerr.Op("set domainname", s.Domainname, err)
+			return nil, cerr.Op("set domainname", s.Domainname, err)
 		}
 	}
 	master, slave, err := buildRoot(cfg, link)
 	if err != nil {
-		return nil, "", nil, err
+		return nil, err
 	}
 	if s.Process.Terminal {
 		if err := setupConsole(cfg, master, slave); err != nil {
-			return nil, "", nil, err
+			return nil, err
 		}
 	}
 	// Everything the user program must not inherit is close-on-exec from
@@ -190,11 +204,12 @@ func setup(cfg *initproto.Config, link *runtimeLink) (*os.File, string, *seccomp
 	// comes before the seccomp filter may be loaded, which could deny
 	// close_range, and before the process's credentials change.
 	if err := process.CloseExecFrom(3 + cfg.PreserveFDs); err != nil {
-		return nil, "", nil, err
+		return nil, err
 	}
+	hadFilter := filter != nil
 	filter, err = setupProcess(s.Process, filter)
 	if err != nil {
-		return nil, "", nil, err
+		return nil, err
 	}
 	path, err := process.LookPath(s.Process.Args[0], s.Process.Env)
 	if err != nil {
@@ -203,9 +218,9 @@ func setup(cfg *initproto.Config, link *runtimeLink) (*os.File, string, *seccomp
 		if inner := errors.Unwrap(err); inner != nil {
 			err = inner
 		}
-		return nil, "", nil, cerr.Op("exec", s.Process.Args[0], err)
+		return nil, cerr.Op("exec", s.Process.Args[0], err)
 	}
-	return start, path, filter, nil
+	return &prepared{start: start, path: path, filter: filter, early: hadFilter && filter == nil}, nil
 }
 
 // setupConsole makes the pty slave the process's controlling terminal and

@@ -21,6 +21,10 @@ type Config struct {
 	// console socket the pty master is sent over (-1: none).
 	StartFD   int `json:"startFD"`
 	ConsoleFD int `json:"consoleFD"`
+	// ExeFD is the runtime's own executable, opened by the runtime: the
+	// init execs it (the waiter role, package waiter) to wait for the
+	// start with one small process instead of a Go runtime. 0: none.
+	ExeFD int `json:"exeFD,omitempty"`
 	// PreserveFDs is how many fds from 3 up the user program inherits.
 	PreserveFDs int `json:"preserveFDs,omitempty"`
 	// NewKeyring gives the container a session keyring of its own, so

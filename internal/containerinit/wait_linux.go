@@ -1,0 +1,120 @@
+package containerinit
+
+import (
+	"fmt"
+	"os"
+	"syscall"
+	"unsafe"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/ocikit/ocikit/internal/cerr"
+	"github.com/ocikit/ocikit/internal/hooks"
+	"github.com/ocikit/ocikit/internal/initproto"
+	"github.com/ocikit/ocikit/internal/seccomp"
+	"github.com/ocikit/ocikit/internal/waiter"
+)
+
+// waiterFits reports whether the waiting can be left to the small C
+// waiter (package waiter). It cannot when something must still run in Go
+// after the start (startContainer hooks), or when a seccomp filter is
+// already loaded (early is true: loaded before the credentials changed),
+// because the waiter's own start-up would then run under the container's
+// rules, which were written for the program, not for it.
+func waiterFits(cfg *initproto.Config, early bool) bool {
+	return cfg.ExeFD > 0 && !early && !hooks.Any(cfg.Spec, hooks.StartContainer)
+}
+
+// execWaiter replaces the Go init by the waiter, which says ready on sock,
+// waits on start, loads filter (when not nil) and execs path. It returns
+// only on failure, with nothing of the container changed.
+func execWaiter(cfg *initproto.Config, sock, start *os.File, path string, filter *seccomp.Program) error {
+	p := cfg.Spec.Process
+	req := initproto.WaitRequest{Path: path, Args: p.Args, Env: p.Env}
+	if filter != nil {
+		req.Filter, req.FilterFlags = filter.Insns, filter.Flags
+	}
+	blob, err := req.Encode()
+	if err != nil {
+		return err
+	}
+	reqFD, err := sealedFile("ocikit-exec", blob)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(reqFD)
+	// Everything from 3 + PreserveFDs up is close-on-exec by now: the
+	// waiter needs these three, and closes them before the program runs.
+	sockFD, startFD := int(sock.Fd()), int(start.Fd())
+	for _, fd := range []int{sockFD, startFD} {
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFD, 0); err != nil {
+			return cerr.Op("hand over to the waiting init", "", err)
+		}
+	}
+	if !setsNofile(p.Rlimits) {
+		// What syscall.Exec would do: the program gets the limit the
+		// init started with, not the one Go raised.
+		if orig, ok := waiter.OrigNofile(); ok {
+			if err := syscall.Setrlimit(unix.RLIMIT_NOFILE, &orig); err != nil {
+				return cerr.Op("restore RLIMIT_NOFILE", "", err)
+			}
+		}
+	}
+	env := []string{initproto.WaitEnv(sockFD, startFD, reqFD)}
+	err = execveat(cfg.ExeFD, os.Args, env)
+	return cerr.Op("exec the waiting init", "", err)
+}
+
+// sealedFile returns a memfd holding data, sealed against every change.
+// It is not close-on-exec: it is for the waiter.
+func sealedFile(name string, data []byte) (int, error) {
+	fd, err := unix.MemfdCreate(name, unix.MFD_ALLOW_SEALING)
+	if err != nil {
+		return -1, cerr.Op("memfd_create", name, err)
+	}
+	for off := 0; off < len(data); {
+		n, err := unix.Write(fd, data[off:])
+		if err != nil {
+			unix.Close(fd)
+			return -1, cerr.Op("write", name, err)
+		}
+		off += n
+	}
+	seals := unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
+	if _, err := unix.FcntlInt(uintptr(fd), unix.F_ADD_SEALS, seals); err != nil {
+		unix.Close(fd)
+		return -1, cerr.Op("seal", name, err)
+	}
+	return fd, nil
+}
+
+func setsNofile(rl []specs.POSIXRlimit) bool {
+	for _, r := range rl {
+		if r.Type == "RLIMIT_NOFILE" {
+			return true
+		}
+	}
+	return false
+}
+
+// execveat execs the file open at fd. It is a raw system call on the
+// calling thread, which holds the init's credentials (the main thread,
+// locked at start-up); execve ends every other thread.
+func execveat(fd int, argv, env []string) error {
+	empty, err := syscall.BytePtrFromString("")
+	if err != nil {
+		return err
+	}
+	argvp, err := syscall.SlicePtrFromStrings(argv)
+	if err != nil {
+		return err
+	}
+	envp, err := syscall.SlicePtrFromStrings(env)
+	if err != nil {
+		return err
+	}
+	_, _, e := unix.Syscall6(unix.SYS_EXECVEAT, uintptr(fd), uintptr(unsafe.Pointer(empty)),
+		uintptr(unsafe.Pointer(&argvp[0])), uintptr(unsafe.Pointer(&envp[0])), unix.AT_EMPTY_PATH, 0)
+	return fmt.Errorf("execveat: %w", e)
+}
