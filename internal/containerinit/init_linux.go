@@ -76,13 +76,13 @@ func run(sock *os.File) int {
 
 // prepared is the init set up and ready to wait: the start listener, the
 // resolved program path, and the seccomp filter when it is to be loaded
-// right before execve. early says a filter was loaded already, before the
-// credentials changed.
+// right before execve. early is the filter loaded already, before the
+// credentials changed, if any.
 type prepared struct {
 	start  *os.File
 	path   string
 	filter *seccomp.Program
-	early  bool
+	early  *seccomp.Program
 }
 
 // buildRoot builds and enters the container's root filesystem and writes
@@ -206,7 +206,7 @@ func setup(cfg *initproto.Config, link *runtimeLink) (*prepared, error) {
 	if err := process.CloseExecFrom(3 + cfg.PreserveFDs); err != nil {
 		return nil, err
 	}
-	hadFilter := filter != nil
+	compiled := filter
 	filter, err = setupProcess(s.Process, filter)
 	if err != nil {
 		return nil, err
@@ -220,7 +220,11 @@ func setup(cfg *initproto.Config, link *runtimeLink) (*prepared, error) {
 		}
 		return nil, cerr.Op("exec", s.Process.Args[0], err)
 	}
-	return &prepared{start: start, path: path, filter: filter, early: hadFilter && filter == nil}, nil
+	pr := &prepared{start: start, path: path, filter: filter}
+	if compiled != nil && filter == nil {
+		pr.early = compiled
+	}
+	return pr, nil
 }
 
 // setupConsole makes the pty slave the process's controlling terminal and

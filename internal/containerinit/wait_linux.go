@@ -18,12 +18,14 @@ import (
 
 // waiterFits reports whether the waiting can be left to the small C
 // waiter (package waiter). It cannot when something must still run in Go
-// after the start (startContainer hooks), or when a seccomp filter is
-// already loaded (early is true: loaded before the credentials changed),
-// because the waiter's own start-up would then run under the container's
-// rules, which were written for the program, not for it.
-func waiterFits(cfg *initproto.Config, early bool) bool {
-	return cfg.ExeFD > 0 && !early && !hooks.Any(cfg.Spec, hooks.StartContainer)
+// after the start (startContainer hooks), or when a seccomp filter loaded
+// already (early, before the credentials changed) would deny the calls of
+// the hand-over and of the waiter, which it was not written for.
+func waiterFits(cfg *initproto.Config, early *seccomp.Program) bool {
+	if cfg.ExeFD <= 0 || hooks.Any(cfg.Spec, hooks.StartContainer) {
+		return false
+	}
+	return early == nil || filterLetsWaiterRun(cfg.Spec.Linux.Seccomp, early)
 }
 
 // execWaiter replaces the Go init by the waiter, which says ready on sock,

@@ -34,7 +34,8 @@
 // applied twice), no_new_privs, umask, cwd, rlimits (RLIMIT_NOFILE is put
 // back first: see OrigNofile), the signal mask and the stdio fds all carry
 // over. The Go init keeps waiting itself when something must still run in
-// Go after the start (startContainer hooks) or when the seccomp filter was
-// loaded before the credentials changed (the waiter's own system calls
-// would then run under it).
+// Go after the start (startContainer hooks), or when a seccomp filter
+// loaded before the credentials changed (no no_new_privs, no
+// CAP_SYS_ADMIN) does not allow every system call of the hand-over and
+// the waiter: those would run under it (see containerinit's waiterCalls).
 package waiter
