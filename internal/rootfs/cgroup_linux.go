@@ -56,7 +56,7 @@ func (s *setup) cgroupSource(h cgroups.Hierarchy, mayMount bool) (hostDir string
 
 // ownCgroupDir finds the caller's cgroup directory in hierarchy h.
 func (s *setup) ownCgroupDir(h cgroups.Hierarchy) (string, error) {
-	fd, err := unix.Openat(int(s.proc.Fd()), "thread-self/cgroup", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	fd, err := unix.Openat(s.proc, "thread-self/cgroup", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return "", fmt.Errorf("open /proc/thread-self/cgroup: %w", err)
 	}
@@ -118,20 +118,20 @@ func (s *setup) mountCgroupUnified(dest string, h cgroups.Hierarchy, o *mountOpt
 	if err != nil {
 		return err
 	}
-	defer dst.Close()
+	defer unix.Close(dst)
 	hostDir, fresh, err := s.cgroupSource(h, true)
 	if err != nil {
 		return err
 	}
-	reopen := func() (*os.File, error) { return s.reopenMounted(dest, dst) }
+	reopen := func() (int, error) { return s.reopenMounted(dest, dst) }
 	if fresh {
-		err = s.mountFd("cgroup2", nil, dst, "cgroup2", o.flags&^(unix.MS_BIND|unix.MS_REC), "")
+		err = s.mountFd("cgroup2", noFd, dst, "cgroup2", o.flags&^(unix.MS_BIND|unix.MS_REC), "")
 		if err == nil {
 			top, err := reopen()
 			if err != nil {
 				return err
 			}
-			defer top.Close()
+			defer unix.Close(top)
 			if err := checkFSType(top, "cgroup2"); err != nil {
 				return err
 			}
@@ -150,7 +150,7 @@ func (s *setup) mountCgroupUnified(dest string, h cgroups.Hierarchy, o *mountOpt
 	if err != nil {
 		return err
 	}
-	defer top.Close()
+	defer unix.Close(top)
 	return s.finish(top, o)
 }
 
@@ -166,30 +166,30 @@ func (s *setup) bindSourceOnly(h cgroups.Hierarchy) (string, error) {
 // spec mount's flags. Read-only is applied recursively: a writable cgroup
 // below a read-only /sys/fs/cgroup would let the container change its
 // own limits or escape them (CVE-2023-25809).
-func (s *setup) bindCgroup(dst *os.File, hostDir, fstype string, o *mountOpts, reopen func() (*os.File, error)) (*os.File, error) {
-	src, err := os.OpenFile(hostDir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+func (s *setup) bindCgroup(dst int, hostDir, fstype string, o *mountOpts, reopen func() (int, error)) (int, error) {
+	src, err := unix.Open(hostDir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return nil, fmt.Errorf("open cgroup %q: %w", hostDir, err)
+		return -1, fmt.Errorf("open cgroup %q: %w", hostDir, err)
 	}
-	defer src.Close()
+	defer unix.Close(src)
 	if err := checkFSType(src, fstype); err != nil {
-		return nil, fmt.Errorf("cgroup %q: %w", hostDir, err)
+		return -1, fmt.Errorf("cgroup %q: %w", hostDir, err)
 	}
 	if err := s.mountFd("", src, dst, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
-		return nil, fmt.Errorf("bind cgroup %q: %w", hostDir, err)
+		return -1, fmt.Errorf("bind cgroup %q: %w", hostDir, err)
 	}
 	top, err := reopen()
 	if err != nil {
-		return nil, err
+		return -1, err
 	}
 	if err := s.remountBind(top, o.flags, o.touched); err != nil {
-		top.Close()
-		return nil, err
+		unix.Close(top)
+		return -1, err
 	}
 	if o.flags&unix.MS_RDONLY != 0 {
 		if err := setRecursive(top, &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY}); err != nil {
-			top.Close()
-			return nil, err
+			unix.Close(top)
+			return -1, err
 		}
 	}
 	return top, nil
@@ -203,18 +203,22 @@ func (s *setup) mountCgroupV1(dest string, hs []cgroups.Hierarchy, o *mountOpts)
 	if err != nil {
 		return err
 	}
-	defer dst.Close()
+	defer unix.Close(dst)
 	// The tmpfs stays writable until its directories exist.
 	tmpfsFlags := o.flags &^ (unix.MS_RDONLY | unix.MS_BIND | unix.MS_REC | unix.MS_REMOUNT)
-	if err := s.mountFd("tmpfs", nil, dst, "tmpfs", tmpfsFlags, "mode=755"); err != nil {
+	if err := s.mountFd("tmpfs", noFd, dst, "tmpfs", tmpfsFlags, "mode=755"); err != nil {
 		return err
 	}
 	top, err := s.reopenMounted(dest, dst)
 	if err != nil {
 		return err
 	}
-	defer top.Close()
+	defer unix.Close(top)
 	if err := checkFSType(top, "tmpfs"); err != nil {
+		return err
+	}
+	topID, _, err := mountID(top)
+	if err != nil {
 		return err
 	}
 	seen := map[string]bool{}
@@ -228,12 +232,12 @@ func (s *setup) mountCgroupV1(dest string, hs []cgroups.Hierarchy, o *mountOpts)
 		if h.Version == 2 {
 			fstype = "cgroup2"
 		}
-		if err := s.mountHierarchy(top, name, h, o); err != nil {
+		if err := s.mountHierarchy(top, topID, name, h, o); err != nil {
 			return fmt.Errorf("%s %q: %w", fstype, path.Join(dest, name), err)
 		}
 	}
 	for _, l := range cgroupLinks(hs, isHostSymlink) {
-		if err := unix.Symlinkat(l.target, int(top.Fd()), l.name); err != nil && !errors.Is(err, unix.EEXIST) {
+		if err := unix.Symlinkat(l.target, top, l.name); err != nil && !errors.Is(err, unix.EEXIST) {
 			return fmt.Errorf("symlink %q: %w", path.Join(dest, l.name), err)
 		}
 	}
@@ -246,17 +250,16 @@ func (s *setup) mountCgroupV1(dest string, hs []cgroups.Hierarchy, o *mountOpts)
 }
 
 // mountHierarchy mounts one hierarchy on the directory name of the cgroup
-// tmpfs top.
-func (s *setup) mountHierarchy(top *os.File, name string, h cgroups.Hierarchy, o *mountOpts) error {
-	if err := unix.Mkdirat(int(top.Fd()), name, 0o755); err != nil && !errors.Is(err, unix.EEXIST) {
+// tmpfs top, whose mount is topID.
+func (s *setup) mountHierarchy(top int, topID uint64, name string, h cgroups.Hierarchy, o *mountOpts) error {
+	if err := unix.Mkdirat(top, name, 0o755); err != nil && !errors.Is(err, unix.EEXIST) {
 		return fmt.Errorf("mkdir: %w", err)
 	}
-	fd, err := unix.Openat(int(top.Fd()), name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	dst, err := unix.Openat(top, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("open: %w", err)
 	}
-	dst := os.NewFile(uintptr(fd), name)
-	defer dst.Close()
+	defer unix.Close(dst)
 	fstype, data := "cgroup", strings.Join(h.Controllers, ",")
 	if h.Version == 2 {
 		fstype, data = "cgroup2", ""
@@ -267,23 +270,23 @@ func (s *setup) mountHierarchy(top *os.File, name string, h cgroups.Hierarchy, o
 	if err != nil {
 		return err
 	}
-	reopen := func() (*os.File, error) { return reopenChild(top, name, dst) }
+	reopen := func() (int, error) { return reopenChild(top, name, topID) }
 	if fresh {
-		if err := s.mountFd(fstype, nil, dst, fstype, o.flags&^(unix.MS_BIND|unix.MS_REC|unix.MS_REMOUNT), data); err != nil {
+		if err := s.mountFd(fstype, noFd, dst, fstype, o.flags&^(unix.MS_BIND|unix.MS_REC|unix.MS_REMOUNT), data); err != nil {
 			return err
 		}
 		sub, err := reopen()
 		if err != nil {
 			return err
 		}
-		defer sub.Close()
+		defer unix.Close(sub)
 		return checkFSType(sub, fstype)
 	}
 	sub, err := s.bindCgroup(dst, hostDir, fstype, o, reopen)
 	if err != nil {
 		return err
 	}
-	return sub.Close()
+	return unix.Close(sub)
 }
 
 // symlink is a symbolic link to make: name, in some directory, pointing at target.

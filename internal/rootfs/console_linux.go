@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 
-	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"github.com/ocikit/ocikit/internal/tty"
 	"golang.org/x/sys/unix"
 )
@@ -35,37 +35,37 @@ func (s *setup) setupConsole() (master, slave *os.File, err error) {
 // a node the image planted) would give the container a terminal outside
 // its own devpts.
 func (s *setup) openPtmx() (*os.File, error) {
-	ptmx, err := pathrs.OpenatInRoot(s.root, "/dev/pts/ptmx")
+	fd, err := openInRoot(s.root, "/dev/pts/ptmx", 0)
 	if err != nil {
 		return nil, fmt.Errorf("console: open /dev/pts/ptmx in the root: %w", err)
 	}
 	var st unix.Stat_t
-	if err := unix.Fstat(int(ptmx.Fd()), &st); err != nil {
-		ptmx.Close()
+	if err := unix.Fstat(fd, &st); err != nil {
+		unix.Close(fd)
 		return nil, fmt.Errorf("console: stat /dev/pts/ptmx: %w", err)
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFCHR || unix.Major(st.Rdev) != 5 || unix.Minor(st.Rdev) != 2 {
-		ptmx.Close()
+		unix.Close(fd)
 		return nil, errors.New("console: /dev/pts/ptmx is not the device 5:2")
 	}
-	if err := checkFSType(ptmx, "devpts"); err != nil {
-		ptmx.Close()
+	if err := checkFSType(fd, "devpts"); err != nil {
+		unix.Close(fd)
 		return nil, fmt.Errorf("console: /dev/pts/ptmx: %w", err)
 	}
-	return ptmx, nil
+	return os.NewFile(uintptr(fd), "/dev/pts/ptmx"), nil
 }
 
 // bindConsole binds the pty slave onto /dev/console, creating the file if
 // needed. The slave is bound by its file descriptor, never by its
 // /dev/pts/N path, which the container could replace (CVE-2025-52565).
 func (s *setup) bindConsole(slave *os.File) error {
-	dev, err := pathrs.OpenatInRoot(s.root, "/dev")
+	dev, err := openInRoot(s.root, "/dev", unix.O_DIRECTORY)
 	if err != nil {
 		return fmt.Errorf("open /dev in the root: %w", err)
 	}
-	defer dev.Close()
+	defer unix.Close(dev)
 	var st unix.Stat_t
-	err = unix.Fstatat(int(dev.Fd()), "console", &st, unix.AT_SYMLINK_NOFOLLOW)
+	err = unix.Fstatat(dev, "console", &st, unix.AT_SYMLINK_NOFOLLOW)
 	switch {
 	case errors.Is(err, unix.ENOENT):
 	case err != nil:
@@ -74,32 +74,33 @@ func (s *setup) bindConsole(slave *os.File) error {
 		// Mounted over as it is; the bind hides it.
 	case st.Mode&unix.S_IFMT == unix.S_IFLNK:
 		// Never bind through the image's symlink: remove it.
-		if err := unix.Unlinkat(int(dev.Fd()), "console", 0); err != nil {
+		if err := unix.Unlinkat(dev, "console", 0); err != nil {
 			return fmt.Errorf("remove /dev/console symlink: %w", err)
 		}
 	default:
 		return errors.New("/dev/console in the root filesystem is neither a file nor a device")
 	}
 	if errors.Is(err, unix.ENOENT) || st.Mode&unix.S_IFMT == unix.S_IFLNK {
-		f, err := createFile(dev, "console", "/dev/console", 0o600)
+		fd, err := createFile(dev, "console", "/dev/console", 0o600)
 		if err != nil {
 			return err
 		}
-		f.Close()
+		unix.Close(fd)
 	}
-	fd, err := unix.Openat(int(dev.Fd()), "console", unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	dst, err := unix.Openat(dev, "console", unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("open /dev/console: %w", err)
 	}
-	dst := os.NewFile(uintptr(fd), "/dev/console")
-	defer dst.Close()
-	if err := unix.Fstat(fd, &st); err != nil {
+	defer unix.Close(dst)
+	if err := unix.Fstat(dst, &st); err != nil {
 		return fmt.Errorf("stat /dev/console: %w", err)
 	}
 	if t := st.Mode & unix.S_IFMT; t != unix.S_IFREG && t != unix.S_IFCHR {
 		return errors.New("/dev/console changed while being set up")
 	}
-	if err := s.mountFd("", slave, dst, "", unix.MS_BIND, ""); err != nil {
+	err = s.mountFd("", int(slave.Fd()), dst, "", unix.MS_BIND, "")
+	runtime.KeepAlive(slave)
+	if err != nil {
 		return fmt.Errorf("bind pty slave on /dev/console: %w", err)
 	}
 	return nil
@@ -110,8 +111,9 @@ func (s *setup) bindConsole(slave *os.File) error {
 // from inside its mount namespace), checked as setupConsole checks it. The
 // exec role uses it for a process that joins a running container.
 func NewConsole(root *os.File) (master, slave *os.File, err error) {
-	s := &setup{root: root}
+	s := &setup{proc: noFd, cwd: noFd, root: int(root.Fd())}
 	ptmx, err := s.openPtmx()
+	runtime.KeepAlive(root)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -37,7 +37,7 @@ import (
 
 // copier holds the state of one copy.
 type copier struct {
-	proc *os.File // the runtime's procfs, for magic links (see fdName)
+	proc int // the runtime's procfs, for magic links (see fdName)
 	// ancestors are the directories being copied, from the top down: a
 	// directory that shows up again below itself (a bind mount of one of
 	// its parents) would make the copy endless.
@@ -50,8 +50,8 @@ type fileID struct{ dev, ino uint64 }
 // on a mount destination) names. Called before a mount is made there, it
 // returns the directory that the mount will cover, and keeps reaching it
 // afterwards. "." cannot be a symlink.
-func openCovered(dst *os.File, dest string) (*os.File, error) {
-	fd, err := unix.Openat(int(dst.Fd()), ".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+func openCovered(dst int, dest string) (*os.File, error) {
+	fd, err := unix.Openat(dst, ".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("open %q: %w", dest, err)
 	}
@@ -62,7 +62,7 @@ func openCovered(dst *os.File, dest string) (*os.File, error) {
 // mounted over, into the tmpfs, whose root top holds (from
 // reopenMounted). The tmpfs's root keeps the mode and owner its options
 // gave it.
-func (s *setup) copyUp(covered, top *os.File, dest string) error {
+func (s *setup) copyUp(covered *os.File, top int, dest string) error {
 	dst, err := openCovered(top, dest)
 	if err != nil {
 		return fmt.Errorf("tmpcopyup: %w", err)
@@ -267,12 +267,12 @@ func (c *copier) copyNode(dst *os.File, name, display string, st *unix.Stat_t) e
 	if err := unix.Fchownat(int(f.Fd()), "", int(st.Uid), int(st.Gid), unix.AT_EMPTY_PATH); err != nil {
 		return fmt.Errorf("chown %q to %d:%d: %w", display, st.Uid, st.Gid, err)
 	}
-	link := fdName(f)
-	if err := unix.Fchmodat(int(c.proc.Fd()), link, st.Mode&0o7777, 0); err != nil {
+	link := fdName(int(f.Fd()))
+	if err := unix.Fchmodat(c.proc, link, st.Mode&0o7777, 0); err != nil {
 		return fmt.Errorf("chmod %q: %w", display, err)
 	}
 	ts := []unix.Timespec{st.Atim, st.Mtim}
-	if err := unix.UtimesNanoAt(int(c.proc.Fd()), link, ts, 0); err != nil {
+	if err := unix.UtimesNanoAt(c.proc, link, ts, 0); err != nil {
 		return fmt.Errorf("set times of %q: %w", display, err)
 	}
 	return nil

@@ -3,7 +3,6 @@ package rootfs
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path"
 	"strings"
 
@@ -70,13 +69,9 @@ func checkExtensions(fstype string, o *mountOpts) error {
 	return nil
 }
 
-// readlinkFd returns the target of the symlink f holds (an O_PATH |
-// O_NOFOLLOW descriptor), read through the descriptor itself.
-func readlinkFd(f *os.File) (string, error) {
-	return readlinkat(int(f.Fd()), "")
-}
-
-// readlinkat reads a symlink's target, whatever its length.
+// readlinkat reads a symlink's target, whatever its length. With name
+// "" it reads the symlink that dirfd itself holds (an O_PATH |
+// O_NOFOLLOW descriptor).
 func readlinkat(dirfd int, name string) (string, error) {
 	for size := 256; ; size *= 2 {
 		buf := make([]byte, size)
@@ -102,16 +97,16 @@ func (s *setup) copySymlinkAt(dest, target string) error {
 	if err != nil {
 		return err
 	}
-	defer parent.Close()
+	defer unix.Close(parent)
 	name := path.Base(dest)
-	err = unix.Symlinkat(target, int(parent.Fd()), name)
+	err = unix.Symlinkat(target, parent, name)
 	if err == nil {
 		return nil
 	}
 	if !errors.Is(err, unix.EEXIST) {
 		return fmt.Errorf("symlink %q -> %q: %w", dest, target, err)
 	}
-	if have, rerr := readlinkat(int(parent.Fd()), name); rerr != nil || have != target {
+	if have, rerr := readlinkat(parent, name); rerr != nil || have != target {
 		return fmt.Errorf("copy-symlink: %q already exists and is not a symlink to %q", dest, target)
 	}
 	return nil

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 
-	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
@@ -65,15 +64,15 @@ func mustBeDir(dest, fstype string) bool {
 
 // remountExisting applies a "remount" entry to the mount already at dest.
 func (s *setup) remountExisting(dest, source, fstype string, o *mountOpts) error {
-	top, err := pathrs.OpenatInRoot(s.root, dest)
+	top, err := openInRoot(s.root, dest, 0)
 	if err != nil {
 		return fmt.Errorf("open %q in the root: %w", dest, err)
 	}
-	defer top.Close()
+	defer unix.Close(top)
 	if o.bind() {
 		err = s.remountBind(top, o.flags, o.touched)
 	} else {
-		err = s.mountFd(source, nil, top, fstype, o.flags&^unix.MS_REC, o.dataString())
+		err = s.mountFd(source, noFd, top, fstype, o.flags&^unix.MS_REC, o.dataString())
 	}
 	if err != nil {
 		return err
@@ -87,7 +86,7 @@ func (s *setup) mountFS(dest, source, fstype string, o *mountOpts) error {
 	if o.flags&unix.MS_REMOUNT != 0 {
 		return s.remountExisting(dest, source, fstype, o)
 	}
-	var dst *os.File
+	var dst int
 	var err error
 	if mustBeDir(dest, fstype) {
 		dst, err = s.strictDirTarget(dest)
@@ -97,7 +96,7 @@ func (s *setup) mountFS(dest, source, fstype string, o *mountOpts) error {
 	if err != nil {
 		return err
 	}
-	defer dst.Close()
+	defer unix.Close(dst)
 	if source == "" {
 		source = fstype
 	}
@@ -114,7 +113,7 @@ func (s *setup) mountFS(dest, source, fstype string, o *mountOpts) error {
 		// A read-only tmpfs is filled first and made read-only after.
 		flags &^= unix.MS_RDONLY
 	}
-	if err := s.mountFd(source, nil, dst, fstype, flags, o.dataString()); err != nil {
+	if err := s.mountFd(source, noFd, dst, fstype, flags, o.dataString()); err != nil {
 		// In a user namespace, sysfs can only be mounted by the owner of
 		// the network namespace, and mqueue by the owner of the IPC
 		// namespace. A container sharing the host's gets the host's
@@ -133,7 +132,7 @@ func (s *setup) mountFS(dest, source, fstype string, o *mountOpts) error {
 	if err != nil {
 		return err
 	}
-	defer top.Close()
+	defer unix.Close(top)
 	// For proc this is the check that the procfs really is at dest
 	// (CVE-2019-16884); for the others it costs one statfs.
 	if err := checkFSType(top, fstype); err != nil {
@@ -157,12 +156,12 @@ func (s *setup) mountFS(dest, source, fstype string, o *mountOpts) error {
 // options' flags to it and to every mount below it: a recursive bind of
 // /sys brings the host's /sys/fs/cgroup and the like along, which must
 // not stay writable under a read-only /sys.
-func (s *setup) bindHost(dest string, dst *os.File, hostPath, fstype string, o *mountOpts) error {
-	src, err := os.OpenFile(hostPath, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+func (s *setup) bindHost(dest string, dst int, hostPath, fstype string, o *mountOpts) error {
+	src, err := unix.Open(hostPath, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("open host %s: %w", hostPath, err)
 	}
-	defer src.Close()
+	defer unix.Close(src)
 	if err := checkFSType(src, fstype); err != nil {
 		return fmt.Errorf("host %s: %w", hostPath, err)
 	}
@@ -173,7 +172,7 @@ func (s *setup) bindHost(dest string, dst *os.File, hostPath, fstype string, o *
 	if err != nil {
 		return err
 	}
-	defer top.Close()
+	defer unix.Close(top)
 	if o.needsRemount() {
 		if err := s.remountBind(top, o.flags, o.touched); err != nil {
 			return err
@@ -207,19 +206,19 @@ func recursiveFromFlags(flags uintptr) unix.MountAttr {
 // openSource opens a bind mount's source on the host. A relative source
 // is relative to the working directory Setup was called in (the bundle).
 // With noFollow a source that is a symlink is opened as the symlink.
-func (s *setup) openSource(source string, noFollow bool) (*os.File, error) {
+func (s *setup) openSource(source string, noFollow bool) (int, error) {
 	if source == "" {
-		return nil, errors.New("bind mount without a source")
+		return -1, errors.New("bind mount without a source")
 	}
 	flags := unix.O_PATH | unix.O_CLOEXEC
 	if noFollow {
 		flags |= unix.O_NOFOLLOW
 	}
-	fd, err := unix.Openat(int(s.cwd.Fd()), source, flags, 0)
+	fd, err := unix.Openat(s.cwd, source, flags, 0)
 	if err != nil {
-		return nil, fmt.Errorf("open source %q: %w", source, err)
+		return -1, fmt.Errorf("open source %q: %w", source, err)
 	}
-	return os.NewFile(uintptr(fd), source), nil
+	return fd, nil
 }
 
 // mountBind binds a host file or directory at dest.
@@ -231,21 +230,21 @@ func (s *setup) mountBind(dest, source string, o *mountOpts) error {
 	if err != nil {
 		return err
 	}
-	defer src.Close()
+	defer unix.Close(src)
 	var st unix.Stat_t
-	if err := unix.Fstat(int(src.Fd()), &st); err != nil {
+	if err := unix.Fstat(src, &st); err != nil {
 		return fmt.Errorf("stat source %q: %w", source, err)
 	}
 	if st.Mode&unix.S_IFMT == unix.S_IFLNK {
 		// A source is opened as a symlink only with copy-symlink.
-		target, err := readlinkFd(src)
+		target, err := readlinkat(src, "")
 		if err != nil {
 			return fmt.Errorf("read symlink %q: %w", source, err)
 		}
 		return s.copySymlinkAt(dest, target)
 	}
 	isDir := st.Mode&unix.S_IFMT == unix.S_IFDIR
-	var dst *os.File
+	var dst int
 	switch {
 	case mustBeDir(dest, ""):
 		if !isDir {
@@ -260,7 +259,7 @@ func (s *setup) mountBind(dest, source string, o *mountOpts) error {
 	if err != nil {
 		return err
 	}
-	defer dst.Close()
+	defer unix.Close(dst)
 	if err := s.mountFd("", src, dst, "", unix.MS_BIND|o.flags&unix.MS_REC, ""); err != nil {
 		return fmt.Errorf("bind %q: %w", source, err)
 	}
@@ -268,7 +267,7 @@ func (s *setup) mountBind(dest, source string, o *mountOpts) error {
 	if err != nil {
 		return err
 	}
-	defer top.Close()
+	defer unix.Close(top)
 	if o.needsRemount() {
 		if err := s.remountBind(top, o.flags, o.touched); err != nil {
 			return err

@@ -3,24 +3,22 @@ package rootfs
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path"
 
-	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"golang.org/x/sys/unix"
 )
 
-// openInRoot opens p inside the (entered) root; ok is false when it does
-// not exist, which masked and read-only paths ignore.
-func (s *setup) openInRoot(p string) (f *os.File, ok bool, err error) {
-	f, err = pathrs.OpenatInRoot(s.root, path.Clean("/"+p))
+// openExisting opens p inside the (entered) root; ok is false when it
+// does not exist, which masked and read-only paths ignore.
+func (s *setup) openExisting(p string) (fd int, ok bool, err error) {
+	fd, err = openInRoot(s.root, path.Clean("/"+p), 0)
 	if errors.Is(err, unix.ENOENT) {
-		return nil, false, nil
+		return -1, false, nil
 	}
 	if err != nil {
-		return nil, false, err
+		return -1, false, err
 	}
-	return f, true, nil
+	return fd, true, nil
 }
 
 // openDevNull opens the container's /dev/null and checks that it is the
@@ -28,24 +26,24 @@ func (s *setup) openInRoot(p string) (f *os.File, ok bool, err error) {
 // that the image or a racing container process made a symlink or another
 // file would otherwise expose that file in every masked place, or hide
 // nothing (CVE-2025-31133).
-func (s *setup) openDevNull() (*os.File, error) {
-	f, ok, err := s.openInRoot("/dev/null")
+func (s *setup) openDevNull() (int, error) {
+	fd, ok, err := s.openExisting("/dev/null")
 	if err == nil && !ok {
 		err = unix.ENOENT
 	}
 	if err != nil {
-		return nil, fmt.Errorf("open /dev/null: %w", err)
+		return -1, fmt.Errorf("open /dev/null: %w", err)
 	}
 	var st unix.Stat_t
-	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("stat /dev/null: %w", err)
+	if err := unix.Fstat(fd, &st); err != nil {
+		unix.Close(fd)
+		return -1, fmt.Errorf("stat /dev/null: %w", err)
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFCHR || unix.Major(st.Rdev) != 1 || unix.Minor(st.Rdev) != 3 {
-		f.Close()
-		return nil, errors.New("/dev/null is not the null device 1:3")
+		unix.Close(fd)
+		return -1, errors.New("/dev/null is not the null device 1:3")
 	}
-	return f, nil
+	return fd, nil
 }
 
 // maskPaths hides the spec's linux.maskedPaths: /dev/null over files, an
@@ -58,7 +56,7 @@ func (s *setup) maskPaths(paths []string) error {
 	if err != nil {
 		return fmt.Errorf("mask paths: %w", err)
 	}
-	defer null.Close()
+	defer unix.Close(null)
 	for _, p := range paths {
 		if err := s.maskPath(p, null); err != nil {
 			return fmt.Errorf("mask %q: %w", p, err)
@@ -67,20 +65,20 @@ func (s *setup) maskPaths(paths []string) error {
 	return nil
 }
 
-func (s *setup) maskPath(p string, null *os.File) error {
-	f, ok, err := s.openInRoot(p)
+func (s *setup) maskPath(p string, null int) error {
+	fd, ok, err := s.openExisting(p)
 	if err != nil || !ok {
 		return err
 	}
-	defer f.Close()
+	defer unix.Close(fd)
 	var st unix.Stat_t
-	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+	if err := unix.Fstat(fd, &st); err != nil {
 		return fmt.Errorf("stat: %w", err)
 	}
 	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
-		return s.mountFd("tmpfs", nil, f, "tmpfs", unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "")
+		return s.mountFd("tmpfs", noFd, fd, "tmpfs", unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "")
 	}
-	return s.mountFd("", null, f, "", unix.MS_BIND, "")
+	return s.mountFd("", null, fd, "", unix.MS_BIND, "")
 }
 
 // readonlyPaths makes the spec's linux.readonlyPaths read-only: each is
@@ -95,19 +93,19 @@ func (s *setup) readonlyPaths(paths []string) error {
 }
 
 func (s *setup) readonlyPath(p string) error {
-	f, ok, err := s.openInRoot(p)
+	fd, ok, err := s.openExisting(p)
 	if err != nil || !ok {
 		return err
 	}
-	defer f.Close()
-	if err := s.mountFd("", f, f, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+	defer unix.Close(fd)
+	if err := s.mountFd("", fd, fd, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 		return fmt.Errorf("bind onto itself: %w", err)
 	}
-	top, err := s.reopenMounted(p, f)
+	top, err := s.reopenMounted(p, fd)
 	if err != nil {
 		return err
 	}
-	defer top.Close()
+	defer unix.Close(top)
 	return s.remountBind(top, unix.MS_RDONLY, unix.MS_RDONLY)
 }
 
@@ -131,7 +129,7 @@ func (s *setup) applyRootPropagation() error {
 	if err != nil {
 		return err
 	}
-	if err := s.mountFd("", nil, s.root, "", flag, ""); err != nil {
+	if err := s.mountFd("", noFd, s.root, "", flag, ""); err != nil {
 		return fmt.Errorf("set propagation of /: %w", err)
 	}
 	return nil

@@ -54,7 +54,7 @@ func (s *setup) makeParentPrivate() error {
 	if err != nil {
 		return fmt.Errorf("resolve root filesystem %q: %w", s.cfg.Rootfs, err)
 	}
-	fd, err := unix.Openat(int(s.proc.Fd()), "thread-self/mountinfo", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	fd, err := unix.Openat(s.proc, "thread-self/mountinfo", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("open /proc/thread-self/mountinfo: %w", err)
 	}
@@ -107,7 +107,7 @@ func (s *setup) pivotRoot() error {
 		return fmt.Errorf("open old root: %w", err)
 	}
 	defer unix.Close(oldRoot)
-	if err := unix.Fchdir(int(s.root.Fd())); err != nil {
+	if err := unix.Fchdir(s.root); err != nil {
 		return fmt.Errorf("enter root filesystem: %w", err)
 	}
 	// pivot_root(".", ".") stacks the old root on top of the new one, at
@@ -136,7 +136,7 @@ func (s *setup) pivotRoot() error {
 // it does not work (an initramfs): the root is moved over "/" and
 // chroot'ed into. The host's mounts stay in the namespace, beneath.
 func (s *setup) moveRoot() error {
-	if err := unix.Fchdir(int(s.root.Fd())); err != nil {
+	if err := unix.Fchdir(s.root); err != nil {
 		return fmt.Errorf("enter root filesystem: %w", err)
 	}
 	if err := unix.Mount(".", "/", "", unix.MS_MOVE, ""); err != nil {
