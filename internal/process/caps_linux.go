@@ -3,9 +3,9 @@ package process
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
+	"sync"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -56,10 +56,14 @@ func ParseCapabilities(c *specs.LinuxCapabilities, last int) (CapSets, error) {
 
 // LastCap returns the highest capability number the running kernel knows:
 // /proc/sys/kernel/cap_last_cap, or, when /proc is not mounted, the first
-// number PR_CAPBSET_READ refuses, less one.
-func LastCap() int {
-	if b, err := os.ReadFile("/proc/sys/kernel/cap_last_cap"); err == nil {
-		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && n >= 0 && n <= 63 {
+// number PR_CAPBSET_READ refuses, less one. The kernel's number does not
+// change while it runs, so it is found once per process: the init asks
+// for it more than once.
+func LastCap() int { return lastCap() }
+
+var lastCap = sync.OnceValue(func() int {
+	if b, err := readProcFile("/proc/sys/kernel/cap_last_cap"); err == nil {
+		if n, err := strconv.Atoi(strings.TrimSpace(b)); err == nil && n >= 0 && n <= 63 {
 			return n
 		}
 	}
@@ -70,7 +74,7 @@ func LastCap() int {
 		}
 	}
 	return n - 1
-}
+})
 
 // DropBounding removes from the calling thread's bounding set every
 // capability not in c.Bounding. It needs CAP_SETPCAP, so it must run
@@ -84,26 +88,39 @@ func DropBounding(c *specs.LinuxCapabilities) error {
 	return dropBounding(s.Bounding, last)
 }
 
+// dropBounding drops from the bounding set every capability up to last
+// that keep does not hold: one PR_CAPBSET_DROP each, the set is not read
+// first. With CAP_SETPCAP, dropping a capability already gone succeeds and
+// changes nothing.
 func dropBounding(keep uint64, last int) error {
 	for n := 0; n <= last; n++ {
 		if keep&(1<<n) != 0 {
 			continue
 		}
-		// Skipping capabilities already gone lets a caller without
-		// CAP_SETPCAP (an exec into a container whose bounding set is
-		// already reduced) succeed when there is nothing to drop.
-		in, err := unix.PrctlRetInt(unix.PR_CAPBSET_READ, uintptr(n), 0, 0, 0)
-		if errors.Is(err, unix.EINVAL) {
-			continue // the kernel does not have this capability
-		}
-		if err == nil && in == 0 {
-			continue
-		}
-		if err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(n), 0, 0, 0); err != nil && !errors.Is(err, unix.EINVAL) {
+		err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(n), 0, 0, 0)
+		switch {
+		case err == nil:
+		case errors.Is(err, unix.EINVAL):
+			// Above the kernel's last capability (last came from a
+			// /proc that said more): there is none above this one either.
+			return nil
+		case errors.Is(err, unix.EPERM) && !inBounding(n):
+			// No CAP_SETPCAP, as in an exec into a container whose
+			// bounding set is already reduced: the kernel refuses every
+			// drop, but this capability is gone already, which is all
+			// that was asked.
+		default:
 			return fmt.Errorf("process.capabilities.bounding: drop %s: %w", caps.Name(n), err)
 		}
 	}
 	return nil
+}
+
+// inBounding reports whether capability n is in the calling thread's
+// bounding set; a capability the kernel does not know is not.
+func inBounding(n int) bool {
+	in, err := unix.PrctlRetInt(unix.PR_CAPBSET_READ, uintptr(n), 0, 0, 0)
+	return err == nil && in == 1
 }
 
 // SetCapabilities sets the calling thread's effective, permitted and
@@ -132,12 +149,24 @@ func applyCapabilities(s CapSets) error {
 		return fmt.Errorf("process.capabilities: set effective %#x, permitted %#x, inheritable %#x: %w",
 			s.Effective, s.Permitted, s.Inheritable, err)
 	}
-	return setAmbient(s.Ambient)
+	return setAmbient(s.Ambient, s.Permitted&s.Inheritable)
 }
 
-// setAmbient empties the ambient set, then raises each capability of
-// want; the kernel refuses any that is not both permitted and inheritable.
-func setAmbient(want uint64) error {
+// setAmbient makes the ambient set want, less what the kernel would refuse
+// to raise: a capability outside allowed, the permitted and inheritable
+// sets capset has just set. (`runc spec` lists ambient capabilities
+// without inheritable ones, and runc and crun skip what cannot be raised
+// rather than refuse the container; so does ocikit, or the default spec
+// would fail.)
+//
+// When allowed is empty there is nothing to do: capset itself removes
+// from the ambient set every capability that is not both permitted and
+// inheritable, so the set is empty already.
+func setAmbient(want, allowed uint64) error {
+	if allowed == 0 {
+		return nil
+	}
+	want &= allowed
 	if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0); err != nil {
 		// Kernels before 4.3 have no ambient set: nothing to clear,
 		// and an empty set asked for is what there is.
@@ -152,11 +181,8 @@ func setAmbient(want uint64) error {
 		}
 		err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_RAISE, uintptr(n), 0, 0)
 		if err == unix.EPERM {
-			// The kernel raises an ambient capability only when it is
-			// both permitted and inheritable. `runc spec` lists ambient
-			// capabilities without inheritable ones, and runc and crun
-			// skip what cannot be raised rather than refuse the
-			// container; so does ocikit, or the default spec would fail.
+			// Permitted and inheritable, but the securebits forbid
+			// raising (SECBIT_NO_CAP_AMBIENT_RAISE): skipped as well.
 			continue
 		}
 		if err != nil {

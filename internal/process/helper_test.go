@@ -69,6 +69,8 @@ func startWithLowNofile() {
 //	fds-close-range leak fds, CloseExecFrom(3), exec
 //	fds-proc        leak fds, the /proc/self/fd fallback, exec
 //	fds-leak        leak fds, exec (the control)
+//	drop-bounding   dropBounding before and after giving up CAP_SETPCAP
+//	                (see dropWithoutSetpcap), exec
 //	cwd-escape      chroot into envDir/root with a fd to envDir open,
 //	                then Setup (its cwd may name /proc/self/fd/FD)
 func helperMain(mode string) error {
@@ -96,6 +98,10 @@ func helperMain(mode string) error {
 			err = closeExecProcFd(3)
 		}
 		if err != nil {
+			return err
+		}
+	case "drop-bounding":
+		if err := dropWithoutSetpcap(); err != nil {
 			return err
 		}
 	case "cwd-escape":

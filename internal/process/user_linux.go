@@ -3,7 +3,6 @@ package process
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"unsafe"
 
@@ -36,25 +35,30 @@ func SetUser(u specs.User) error {
 // setGroups replaces the supplementary groups with gids; an empty list
 // clears them, so no group of the runtime's leaks into the container.
 func setGroups(gids []uint32) error {
-	// In a user namespace whose setgroups file says "deny" (one an
-	// unprivileged user made), the kernel refuses setgroups outright. An
-	// empty list is then the best that can be done, but a list the spec asks
-	// for cannot be honoured, and running without it could grant access
-	// the spec meant to withhold (or the reverse), so that is an error.
-	if b, err := os.ReadFile("/proc/self/setgroups"); err == nil && strings.TrimSpace(string(b)) == "deny" {
-		if len(gids) == 0 {
-			return nil
-		}
-		return errors.New("setgroups is denied in this user namespace (/proc/self/setgroups is \"deny\")")
-	}
 	var p unsafe.Pointer
 	if len(gids) > 0 {
 		p = unsafe.Pointer(&gids[0])
 	}
-	if _, _, e := unix.RawSyscall(sysSetgroups, uintptr(len(gids)), uintptr(p), 0); e != 0 {
-		return fmt.Errorf("setgroups: %w", e)
+	_, _, e := unix.RawSyscall(sysSetgroups, uintptr(len(gids)), uintptr(p), 0)
+	if e == 0 {
+		return nil
 	}
-	return nil
+	// In a user namespace whose setgroups file says "deny" (one an
+	// unprivileged user made), the kernel refuses setgroups outright with
+	// EPERM; the file is read only then, to tell that case from a missing
+	// CAP_SETGID. An empty list is the best that can be done there, but a
+	// list the spec asks for cannot be honoured, and running without it
+	// could grant access the spec meant to withhold (or the reverse), so
+	// that is an error.
+	if e == unix.EPERM {
+		if b, err := readProcFile("/proc/self/setgroups"); err == nil && strings.TrimSpace(b) == "deny" {
+			if len(gids) == 0 {
+				return nil
+			}
+			return errors.New("setgroups is denied in this user namespace (/proc/self/setgroups is \"deny\")")
+		}
+	}
+	return fmt.Errorf("setgroups: %w", e)
 }
 
 // SetCredentials changes the calling thread to the spec's user with the
