@@ -27,13 +27,21 @@ type Join struct {
 
 // Bootstrap is what the constructor needs.
 type Bootstrap struct {
-	CloneFlags  uintptr // new namespaces (CLONE_NEW*)
-	Joins       []Join
+	CloneFlags uintptr // new namespaces (CLONE_NEW*)
+	Joins      []Join
+	// CgroupTasks are the numbers in the child of cgroup v1 "tasks" files,
+	// opened for writing by the parent. Before it joins or makes any
+	// namespace the constructor writes "0" to each, moving its only
+	// thread (so the whole process, and the init it forks) into that
+	// cgroup, and closes them.
+	CgroupTasks []int
 	TimeOffsets map[string][2]int64 // clock name ("monotonic", "boottime") -> seconds, nanoseconds
 }
 
 // Encode returns the bootstrap message: the header (magic, length) and
-// little-endian 32-bit fields, as nsenter.c reads them.
+// native-endian 32-bit fields, as nsenter.c reads them: clone flags, the
+// number of joins and each join's fd and type, the number of cgroup tasks
+// fds and each fd, then the length of the time offsets text and the text.
 func (b *Bootstrap) Encode() []byte {
 	var body bytes.Buffer
 	put := func(v uint32) { binary.Write(&body, binary.NativeEndian, v) }
@@ -42,6 +50,10 @@ func (b *Bootstrap) Encode() []byte {
 	for _, j := range b.Joins {
 		put(uint32(int32(j.FD)))
 		put(uint32(j.Type))
+	}
+	put(uint32(len(b.CgroupTasks)))
+	for _, fd := range b.CgroupTasks {
+		put(uint32(int32(fd)))
 	}
 	var tb strings.Builder
 	clocks := make([]string, 0, len(b.TimeOffsets))

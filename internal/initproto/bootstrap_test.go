@@ -8,10 +8,21 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// u32s reads n native-endian 32-bit fields from r.
+func u32s(t *testing.T, r *bytes.Reader, n int) []uint32 {
+	t.Helper()
+	v := make([]uint32, n)
+	if err := binary.Read(r, binary.NativeEndian, v); err != nil {
+		t.Fatalf("read %d fields: %v", n, err)
+	}
+	return v
+}
+
 func TestEncodeLayout(t *testing.T) {
 	b := Bootstrap{
 		CloneFlags:  unix.CLONE_NEWNS | unix.CLONE_NEWPID,
 		Joins:       []Join{{FD: 7, Type: unix.CLONE_NEWNET}},
+		CgroupTasks: []int{8, 9, 12},
 		TimeOffsets: map[string][2]int64{"monotonic": {5, 0}, "boottime": {-3, 7}},
 	}
 	msg := b.Encode()
@@ -21,15 +32,34 @@ func TestEncodeLayout(t *testing.T) {
 		t.Fatalf("header %x %d for %d bytes", hdr[0], hdr[1], len(msg))
 	}
 	body := bytes.NewReader(msg[8:])
-	var f [5]uint32
-	binary.Read(body, binary.NativeEndian, &f)
-	if f[0] != unix.CLONE_NEWNS|unix.CLONE_NEWPID || f[1] != 1 || f[2] != 7 || f[3] != unix.CLONE_NEWNET {
-		t.Fatalf("fields %v", f)
+	if f := u32s(t, body, 4); f[0] != unix.CLONE_NEWNS|unix.CLONE_NEWPID || f[1] != 1 || f[2] != 7 || f[3] != unix.CLONE_NEWNET {
+		t.Fatalf("flags and joins %v", f)
 	}
-	rest := make([]byte, f[4])
+	if f := u32s(t, body, 4); f[0] != 3 || f[1] != 8 || f[2] != 9 || f[3] != 12 {
+		t.Fatalf("cgroup tasks fds %v", f)
+	}
+	n := u32s(t, body, 1)[0]
+	rest := make([]byte, n)
 	body.Read(rest)
 	if string(rest) != "boottime -3 7\nmonotonic 5 0\n" {
 		t.Fatalf("time offsets %q", rest)
+	}
+	if body.Len() != 0 {
+		t.Fatalf("%d bytes after the time offsets", body.Len())
+	}
+}
+
+// TestEncodeEmpty: a bootstrap with nothing to do is four zero fields
+// (flags, joins, cgroup fds, time offsets length) after the header.
+func TestEncodeEmpty(t *testing.T) {
+	msg := (&Bootstrap{}).Encode()
+	r := bytes.NewReader(msg)
+	hdr := u32s(t, r, 2)
+	if hdr[0] != magic || hdr[1] != 16 {
+		t.Fatalf("header %x %d", hdr[0], hdr[1])
+	}
+	if f := u32s(t, r, 4); f[0] != 0 || f[1] != 0 || f[2] != 0 || f[3] != 0 || r.Len() != 0 {
+		t.Fatalf("fields %v, %d more bytes", f, r.Len())
 	}
 }
 

@@ -23,6 +23,7 @@
 
 #define OCIKIT_MAGIC 0x4f43494bu /* "OCIK" */
 #define MAX_JOINS 16
+#define MAX_CGROUP_FDS 32
 #define MAX_MSG (64 * 1024)
 
 static int sock = -1;
@@ -105,6 +106,41 @@ static uint32_t take_u32(const char **p, const char *end)
 	return v;
 }
 
+// join_cgroups moves this process into the cgroups whose v1 "tasks" files
+// the parent opened for it, by writing "0" (the writer itself) to each.
+//
+// Why the process moves itself instead of the parent writing its pid to
+// cgroup.procs: moving a whole thread group, or another task, write-locks
+// the kernel's global cgroup_threadgroup_rwsem, and the first write after a
+// quiet spell waits for an RCU grace period (5-20 ms). A thread moving
+// itself through "tasks" skips that lock (0.15 ms). This process is
+// single-threaded (no Go runtime yet), so moving its one thread moves the
+// process, and the init it forks starts in the same cgroups.
+//
+// It runs before any namespace is joined or made: a new cgroup namespace is
+// rooted at the cgroup of the process that unshares it, so the process must
+// be in the container's cgroups by then; and joining a user namespace first
+// would change whose credentials the write is checked against. The fds are
+// closed at once, so neither the init nor the container's program ever
+// holds a writable cgroup file of the host.
+static void join_cgroups(const int32_t *fds, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		if (write_full(fds[i], "0", 1) < 0) {
+			int saved = errno;
+			char link[64], path[512];
+			snprintf(link, sizeof(link), "/proc/self/fd/%d", fds[i]);
+			ssize_t len = readlink(link, path, sizeof(path) - 1);
+			if (len < 0)
+				len = snprintf(path, sizeof(path), "fd %d", fds[i]);
+			path[len] = '\0';
+			errno = saved;
+			bail("join cgroup: write 0 to %s", path);
+		}
+		close(fds[i]);
+	}
+}
+
 static const char *nsname(uint32_t type)
 {
 	switch (type) {
@@ -158,12 +194,23 @@ __attribute__((constructor)) static void ocikit_nsenter(void)
 		joinfd[i] = (int32_t)take_u32(&p, end);
 		jointype[i] = take_u32(&p, end);
 	}
+	uint32_t ncgroups = take_u32(&p, end);
+	if (ncgroups > MAX_CGROUP_FDS) {
+		errno = 0;
+		bail("too many cgroups to join: %u", ncgroups);
+	}
+	int32_t cgroupfd[MAX_CGROUP_FDS];
+	for (uint32_t i = 0; i < ncgroups; i++)
+		cgroupfd[i] = (int32_t)take_u32(&p, end);
 	uint32_t timelen = take_u32(&p, end);
 	if (p + timelen > end) {
 		errno = 0;
 		bail("bootstrap message truncated");
 	}
 	const char *timens = p;
+
+	// First of all, before any namespace: see join_cgroups.
+	join_cgroups(cgroupfd, ncgroups);
 
 	// A joined user namespace comes first: the others must be joined
 	// with the capabilities it grants (their owner may be that userns).
