@@ -207,9 +207,16 @@ func isPermission(err error) bool {
 }
 
 // Apply moves process pid (with all its threads) into the container's
-// cgroup in every hierarchy m holds.
+// cgroup in every hierarchy m holds. A process about to start can join
+// them more cheaply itself: see OpenSelfJoin.
 func (m *Manager) Apply(pid int) error {
-	for _, key := range m.keys() {
+	return m.applyTo(pid, m.keys())
+}
+
+// applyTo moves process pid into the container's cgroup in the
+// hierarchies keys.
+func (m *Manager) applyTo(pid int, keys []string) error {
+	for _, key := range keys {
 		dir := m.Paths[key]
 		if err := checkCgroupFS(dir); err != nil {
 			return fmt.Errorf("add process %d to cgroup: %w", pid, err)
