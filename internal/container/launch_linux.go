@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -79,25 +80,44 @@ type launchRequest struct {
 
 // launch starts the process and runs the bootstrap until the final
 // process exists. On error every process it started is gone.
+//
+// The process joins the container's cgroups before it makes anything, so
+// the final process and a new cgroup namespace's root are the container's
+// cgroup. It does so itself wherever it can (cgroups.SelfJoin tells why
+// that is much faster than moving it from here): it is started in the v2
+// cgroup by clone3, and the nsenter constructor moves it into each v1
+// cgroup through the "tasks" file handed over, first thing, before any
+// namespace. What it cannot join itself this process moves it into before
+// sending the bootstrap, as it always did.
 func (l *launcher) launch(r *launchRequest) (*launched, error) {
 	self, err := os.Executable()
 	if err != nil {
 		self = "/proc/self/exe"
 	}
-	cmd := &exec.Cmd{
-		Path:       "/proc/self/exe",
-		Args:       []string{self, r.name, r.id},
-		Env:        []string{fmt.Sprintf("%s=%d", initproto.EnvInit, l.sockFD)},
-		Dir:        r.dir,
-		Stdin:      r.stdin,
-		Stdout:     r.stdout,
-		Stderr:     r.stderr,
-		ExtraFiles: l.extra,
+	join := r.cg.OpenSelfJoin()
+	defer join.Close()
+	for _, f := range join.Tasks {
+		l.boot.CgroupTasks = append(l.boot.CgroupTasks, l.add(f))
 	}
-	if err := cmd.Start(); err != nil {
+	cmd := l.command(r, self, join.Dir)
+	err = cmd.Start()
+	if err != nil && join.Dir != nil {
+		// Old kernels have no clone3 (ENOSYS) or no CLONE_INTO_CGROUP
+		// (EINVAL), and a cgroup may refuse a process at fork (EBUSY
+		// with controllers enabled for its children, EOPNOTSUPP for an
+		// invalid domain, EACCES across delegation boundaries). Go
+		// reports a failed clone like a failed execve, so any error is
+		// retried the old way, which fails with today's error if the
+		// cause was not the cgroup.
+		join.DirRefused(err)
+		cmd = l.command(r, self, nil)
+		err = cmd.Start()
+	}
+	if err != nil {
 		return nil, cerr.Op("start init", self, err)
 	}
 	l.child.Close()
+	join.Close()
 
 	pid := 0
 	fail := func(err error) (*launched, error) {
@@ -108,10 +128,7 @@ func (l *launcher) launch(r *launchRequest) (*launched, error) {
 		cmd.Wait()
 		return nil, err
 	}
-	// The intermediate joins the cgroup before it makes anything, so the
-	// final process and a new cgroup namespace's root are the container's
-	// cgroup.
-	if err := r.cg.Apply(cmd.Process.Pid); err != nil {
+	if err := join.ApplyRest(cmd.Process.Pid); err != nil {
 		return fail(err)
 	}
 	if _, err := l.sock.Write(l.boot.Encode()); err != nil {
@@ -144,6 +161,25 @@ func (l *launcher) launch(r *launchRequest) (*launched, error) {
 		return fail(cerr.Op("read init start time", fmt.Sprintf("/proc/%d/stat", pid), err))
 	}
 	return &launched{pid: pid, startTime: st}, nil
+}
+
+// command is the re-executed process; cgroupDir, when set, is the v2
+// cgroup to start it in.
+func (l *launcher) command(r *launchRequest, self string, cgroupDir *os.File) *exec.Cmd {
+	cmd := &exec.Cmd{
+		Path:       "/proc/self/exe",
+		Args:       []string{self, r.name, r.id},
+		Env:        []string{fmt.Sprintf("%s=%d", initproto.EnvInit, l.sockFD)},
+		Dir:        r.dir,
+		Stdin:      r.stdin,
+		Stdout:     r.stdout,
+		Stderr:     r.stderr,
+		ExtraFiles: l.extra,
+	}
+	if cgroupDir != nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: int(cgroupDir.Fd())}
+	}
+	return cmd
 }
 
 func socketPair() (parent, child *os.File, err error) {
