@@ -22,6 +22,13 @@
 // Load carry a Manager from oci-create to the later tools through the
 // container's state file.
 //
+// OpenSelfJoin is the cheaper way in for a process about to start: it
+// opens the v1 cgroups' tasks files, for the process to write "0" to
+// (a thread moving itself skips the kernel's global migration lock and
+// its RCU wait), and the v2 cgroup's directory, to start the process in
+// with clone3(CLONE_INTO_CGROUP). What it cannot prepare, or a clone the
+// kernel refuses, is left to ApplyRest, which does what Apply does.
+//
 // Set applies linux.resources: memory (limit, reservation, swap,
 // swappiness, disableOOMKiller), pids, cpu (shares, quota and period,
 // realtime runtime and period) and cpuset (cpus, mems). Each controller's
