@@ -7,8 +7,9 @@ import (
 
 	"github.com/ocikit/ocikit/internal/cerr"
 	"github.com/ocikit/ocikit/internal/cli"
-	"github.com/ocikit/ocikit/internal/commands"
+	"github.com/ocikit/ocikit/internal/commands/speccmd"
 	"github.com/ocikit/ocikit/internal/spec"
+	"github.com/ocikit/ocikit/internal/spec/specedit"
 )
 
 type command struct {
@@ -22,7 +23,7 @@ type command struct {
 }
 
 type generateCmd struct {
-	commands.SpecFlags
+	speccmd.SpecFlags
 }
 
 func (c *generateCmd) Run(e *cli.Env, root *command) error { return c.Write(e, root.Bundle) }
@@ -37,7 +38,7 @@ type getCmd struct {
 }
 
 func (c *getCmd) Run(e *cli.Env, root *command) error {
-	return spec.GetFile(spec.ConfigPath(root.Bundle, c.File), c.Path, e.Stdin, e.Stdout)
+	return specedit.GetFile(spec.ConfigPath(root.Bundle, c.File), c.Path, e.Stdin, e.Stdout)
 }
 
 type setCmd struct {
@@ -47,11 +48,11 @@ type setCmd struct {
 }
 
 func (c *setCmd) Run(e *cli.Env, root *command) error {
-	edit, err := spec.SetPairs(c.Pairs, c.String)
+	edit, err := specedit.SetPairs(c.Pairs, c.String)
 	if err != nil {
 		return &cerr.Usage{Err: err}
 	}
-	return spec.EditFile(spec.ConfigPath(root.Bundle, c.File), e.Stdin, e.Stdout, edit)
+	return specedit.EditFile(spec.ConfigPath(root.Bundle, c.File), e.Stdin, e.Stdout, edit)
 }
 
 type deleteCmd struct {
@@ -60,8 +61,8 @@ type deleteCmd struct {
 }
 
 func (c *deleteCmd) Run(e *cli.Env, root *command) error {
-	return spec.EditFile(spec.ConfigPath(root.Bundle, c.File), e.Stdin, e.Stdout, func(doc []byte) ([]byte, error) {
-		return spec.Delete(doc, c.Path)
+	return specedit.EditFile(spec.ConfigPath(root.Bundle, c.File), e.Stdin, e.Stdout, func(doc []byte) ([]byte, error) {
+		return specedit.Delete(doc, c.Path)
 	})
 }
 

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"regexp"
 	"strconv"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -12,23 +11,30 @@ import (
 	"github.com/ocikit/ocikit/internal/caps"
 )
 
-// semverRE is semver.org's grammar: MAJOR.MINOR.PATCH, an optional
-// pre-release and optional build metadata ("1.0.2-dev" is what runc writes).
-var semverRE = regexp.MustCompile(`^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)` +
-	`(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$`)
-
-var knownNamespaces = map[specs.LinuxNamespaceType]bool{
-	specs.PIDNamespace: true, specs.NetworkNamespace: true, specs.MountNamespace: true,
-	specs.IPCNamespace: true, specs.UTSNamespace: true, specs.UserNamespace: true,
-	specs.CgroupNamespace: true, specs.TimeNamespace: true,
+// knownNamespace reports whether t is a namespace type of the runtime spec.
+// (A switch, not a map: a package-level map is built at start-up by every
+// tool that imports this package.)
+func knownNamespace(t specs.LinuxNamespaceType) bool {
+	switch t {
+	case specs.PIDNamespace, specs.NetworkNamespace, specs.MountNamespace,
+		specs.IPCNamespace, specs.UTSNamespace, specs.UserNamespace,
+		specs.CgroupNamespace, specs.TimeNamespace:
+		return true
+	}
+	return false
 }
 
-var knownRlimits = map[string]bool{
-	"RLIMIT_AS": true, "RLIMIT_CORE": true, "RLIMIT_CPU": true, "RLIMIT_DATA": true,
-	"RLIMIT_FSIZE": true, "RLIMIT_LOCKS": true, "RLIMIT_MEMLOCK": true,
-	"RLIMIT_MSGQUEUE": true, "RLIMIT_NICE": true, "RLIMIT_NOFILE": true,
-	"RLIMIT_NPROC": true, "RLIMIT_RSS": true, "RLIMIT_RTPRIO": true,
-	"RLIMIT_RTTIME": true, "RLIMIT_SIGPENDING": true, "RLIMIT_STACK": true,
+// knownRlimit reports whether t is an rlimit type Linux has.
+func knownRlimit(t string) bool {
+	switch t {
+	case "RLIMIT_AS", "RLIMIT_CORE", "RLIMIT_CPU", "RLIMIT_DATA",
+		"RLIMIT_FSIZE", "RLIMIT_LOCKS", "RLIMIT_MEMLOCK",
+		"RLIMIT_MSGQUEUE", "RLIMIT_NICE", "RLIMIT_NOFILE",
+		"RLIMIT_NPROC", "RLIMIT_RSS", "RLIMIT_RTPRIO",
+		"RLIMIT_RTTIME", "RLIMIT_SIGPENDING", "RLIMIT_STACK":
+		return true
+	}
+	return false
 }
 
 // Validate checks that s holds what this runtime needs to start a Linux
@@ -75,12 +81,12 @@ func validateVersion(v string, add addFunc) {
 		add("ociVersion", "required")
 		return
 	}
-	m := semverRE.FindStringSubmatch(v)
-	if m == nil {
+	m, ok := semverMajor(v)
+	if !ok {
 		add("ociVersion", "%q is not a semantic version", v)
 		return
 	}
-	if major, _ := strconv.Atoi(m[1]); major != 1 {
+	if major, _ := strconv.Atoi(m); major != 1 {
 		// A new major version may change the meaning of fields we know,
 		// so running it as 1.x could silently do the wrong thing.
 		add("ociVersion", "unsupported ociVersion %q: this runtime supports 1.x", v)
@@ -114,7 +120,7 @@ func validateProcess(p *specs.Process, add addFunc) {
 	seen := map[string]bool{}
 	for i, rl := range p.Rlimits {
 		field := fmt.Sprintf("process.rlimits[%d]", i)
-		if !knownRlimits[rl.Type] {
+		if !knownRlimit(rl.Type) {
 			add(field+".type", "unknown rlimit type %q", rl.Type)
 		} else if seen[rl.Type] {
 			add(field+".type", "duplicate rlimit %q", rl.Type)
@@ -133,7 +139,7 @@ func validateLinux(s *specs.Spec, add addFunc) {
 	for i, ns := range l.Namespaces {
 		field := fmt.Sprintf("linux.namespaces[%d]", i)
 		switch {
-		case !knownNamespaces[ns.Type]:
+		case !knownNamespace(ns.Type):
 			add(field+".type", "unknown namespace type %q", ns.Type)
 		case have[ns.Type]:
 			add(field, "duplicate %q namespace", ns.Type)
