@@ -23,7 +23,6 @@
 
 #define OCIKIT_MAGIC 0x4f43494bu /* "OCIK" */
 #define MAX_JOINS 16
-#define MAX_CGROUP_FDS 32
 #define MAX_MSG (64 * 1024)
 
 static int sock = -1;
@@ -123,21 +122,25 @@ static uint32_t take_u32(const char **p, const char *end)
 // would change whose credentials the write is checked against. The fds are
 // closed at once, so neither the init nor the container's program ever
 // holds a writable cgroup file of the host.
-static void join_cgroups(const int32_t *fds, uint32_t n)
+//
+// fds points at n native-endian 32-bit fd numbers in the bootstrap message.
+static void join_cgroups(const char *fds, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++) {
-		if (write_full(fds[i], "0", 1) < 0) {
+		int32_t fd;
+		memcpy(&fd, fds + i * sizeof(fd), sizeof(fd));
+		if (write_full(fd, "0", 1) < 0) {
 			int saved = errno;
 			char link[64], path[512];
-			snprintf(link, sizeof(link), "/proc/self/fd/%d", fds[i]);
+			snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 			ssize_t len = readlink(link, path, sizeof(path) - 1);
 			if (len < 0)
-				len = snprintf(path, sizeof(path), "fd %d", fds[i]);
+				len = snprintf(path, sizeof(path), "fd %d", fd);
 			path[len] = '\0';
 			errno = saved;
 			bail("join cgroup: write 0 to %s", path);
 		}
-		close(fds[i]);
+		close(fd);
 	}
 }
 
@@ -195,13 +198,12 @@ __attribute__((constructor)) static void ocikit_nsenter(void)
 		jointype[i] = take_u32(&p, end);
 	}
 	uint32_t ncgroups = take_u32(&p, end);
-	if (ncgroups > MAX_CGROUP_FDS) {
+	if (ncgroups > (size_t)(end - p) / sizeof(int32_t)) {
 		errno = 0;
-		bail("too many cgroups to join: %u", ncgroups);
+		bail("bootstrap message truncated");
 	}
-	int32_t cgroupfd[MAX_CGROUP_FDS];
-	for (uint32_t i = 0; i < ncgroups; i++)
-		cgroupfd[i] = (int32_t)take_u32(&p, end);
+	const char *cgroupfds = p;
+	p += ncgroups * sizeof(int32_t);
 	uint32_t timelen = take_u32(&p, end);
 	if (p + timelen > end) {
 		errno = 0;
@@ -210,7 +212,7 @@ __attribute__((constructor)) static void ocikit_nsenter(void)
 	const char *timens = p;
 
 	// First of all, before any namespace: see join_cgroups.
-	join_cgroups(cgroupfd, ncgroups);
+	join_cgroups(cgroupfds, ncgroups);
 
 	// A joined user namespace comes first: the others must be joined
 	// with the capabilities it grants (their owner may be that userns).
