@@ -10,6 +10,9 @@ import (
 
 	"github.com/ocikit/ocikit/internal/cli"
 	"github.com/ocikit/ocikit/internal/commands"
+	"github.com/ocikit/ocikit/internal/commands/featurescmd"
+	"github.com/ocikit/ocikit/internal/commands/speccmd"
+	"github.com/ocikit/ocikit/internal/commands/statecmd"
 	"github.com/ocikit/ocikit/internal/containerinit"
 )
 
@@ -20,14 +23,14 @@ type cmd struct {
 	Create   commands.Create       `cmd:"" help:"Create a container."`
 	Start    commands.Start        `cmd:"" help:"Start a created container."`
 	Run      commands.RunContainer `cmd:"" help:"Create and start a container, and wait for it."`
-	State    commands.State        `cmd:"" help:"Print the state of a container."`
-	List     commands.List         `cmd:"" help:"List containers."`
+	State    statecmd.State        `cmd:"" help:"Print the state of a container."`
+	List     statecmd.List         `cmd:"" help:"List containers."`
 	Kill     commands.Kill         `cmd:"" help:"Send a signal to a container."`
 	Delete   commands.Delete       `cmd:"" help:"Delete containers."`
 	Exec     commands.Exec         `cmd:"" help:"Run a new process in a running container."`
 	Ps       commands.Ps           `cmd:"" help:"List the processes of a container."`
-	Spec     commands.Spec         `cmd:"" help:"Write a default config.json."`
-	Features commands.Features     `cmd:"" help:"Print what this runtime supports."`
+	Spec     speccmd.Spec          `cmd:"" help:"Write a default config.json."`
+	Features featurescmd.Features  `cmd:"" help:"Print what this runtime supports."`
 }
 
 // RuncFace makes the commands print and read as runc does.

@@ -5,12 +5,12 @@ import (
 	"os"
 
 	"github.com/ocikit/ocikit/internal/cli"
-	"github.com/ocikit/ocikit/internal/commands"
+	"github.com/ocikit/ocikit/internal/commands/statecmd"
 )
 
 type cmd struct {
 	cli.Globals
-	commands.State
+	statecmd.State
 }
 
 func main() {

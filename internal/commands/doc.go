@@ -6,4 +6,11 @@
 // (create prints nothing and passes stdio through, state prints one
 // indented object, start and delete take IDs only as arguments), Run
 // follows cli.Env.Runc.
+//
+// The commands that need less than the container machinery live in
+// sub-packages, so the tools built on them link less and start faster (a
+// Go binary's start-up and resident memory grow with its size, and a
+// package's init functions run in every binary that imports it): statecmd
+// (state, list: the state store only), speccmd (spec: package spec only)
+// and featurescmd (features, for oci-runtime alone).
 package commands

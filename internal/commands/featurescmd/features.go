@@ -1,4 +1,4 @@
-package commands
+package featurescmd
 
 import (
 	"encoding/json"

@@ -1,11 +1,11 @@
-package commands
+package statecmd
 
 import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/ocikit/ocikit/internal/cerr"
 	"github.com/ocikit/ocikit/internal/cli"
-	"github.com/ocikit/ocikit/internal/container"
 	"github.com/ocikit/ocikit/internal/state"
 )
 
@@ -25,7 +25,7 @@ func (c *State) Run(e *cli.Env) error {
 		if len(c.IDs) != 1 {
 			return cli.Usagef("state takes exactly one container ID")
 		}
-		v, err := container.State(store, c.IDs[0])
+		v, err := view(store, c.IDs[0])
 		if err != nil {
 			return err
 		}
@@ -36,12 +36,12 @@ func (c *State) Run(e *cli.Env) error {
 	var views []state.View
 	var errs error
 	if len(c.IDs) == 0 {
-		if views, err = container.List(store); err != nil {
+		if views, err = store.Views(); err != nil {
 			return err
 		}
 	} else {
 		errs = cli.EachID(c.IDs, e.Stdin, func(id string) error {
-			v, err := container.State(store, id)
+			v, err := view(store, id)
 			if err == nil {
 				views = append(views, v)
 			}
@@ -60,6 +60,15 @@ func (c *State) Run(e *cli.Env) error {
 	return errs
 }
 
+// view returns the state of one container.
+func view(store *state.Store, id string) (state.View, error) {
+	rec, err := store.Read(id)
+	if err != nil {
+		return state.View{}, cerr.E(id, "state", "", err)
+	}
+	return rec.View(), nil
+}
+
 // List lists every container, as runc list does.
 type List struct {
 	Format string `short:"f" help:"Output format: table or json (one array)." enum:"table,json" default:"table"`
@@ -71,7 +80,7 @@ func (c *List) Run(e *cli.Env) error {
 	if err != nil {
 		return err
 	}
-	views, err := container.List(store)
+	views, err := store.Views()
 	if err != nil {
 		return err
 	}
