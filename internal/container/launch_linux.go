@@ -150,7 +150,7 @@ func (l *launcher) launch(r *launchRequest) (*launched, error) {
 		case 'P':
 			pid = rep.Pid
 		case 'E':
-			return fail(cerr.Op("namespaces", "", rep.Err))
+			return fail(cerr.Op("bootstrap init", "", rep.Err))
 		}
 	}
 	if err := cmd.Wait(); err != nil {

@@ -10,8 +10,11 @@
 // bootstrap socket's fd number). Any binary that creates containers links
 // this package with a blank import.
 //
-// The constructor reads one bootstrap message (Bootstrap.Encode), joins the
-// namespaces given as fds (the user namespace first), unshares a new user
+// The constructor reads one bootstrap message (Bootstrap.Encode), joins
+// the container's v1 cgroups by writing "0" to each tasks fd it lists (a
+// thread moving itself skips the kernel's global migration lock; the v2
+// cgroup was joined at clone3), joins the namespaces given as fds (the
+// user namespace first), unshares a new user
 // namespace and waits for the parent to write its id maps, unshares the
 // other new namespaces, writes time namespace offsets, and forks with
 // CLONE_PARENT: the child, already in the new pid namespace, returns into
