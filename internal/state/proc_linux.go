@@ -3,14 +3,15 @@ package state
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"strconv"
+
+	"github.com/ocikit/ocikit/internal/fsutil"
 )
 
 // ProcStartTime returns field 22 (starttime) of /proc/PID/stat and the
 // process state letter (field 3).
 func ProcStartTime(pid int) (start uint64, state byte, err error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	b, err := fsutil.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return 0, 0, err
 	}

@@ -36,7 +36,7 @@ type Store struct {
 type Container struct {
 	ID  string
 	Dir string
-	dir *os.File
+	fd  int // the folder, open and flocked; -1 once closed
 }
 
 // Create makes the folder of a new container and locks it. The folder's
@@ -103,41 +103,53 @@ func (s *Store) Get(id string) (*Container, error) {
 }
 
 func (s *Store) open(id, dir string) (*Container, error) {
-	f, err := os.OpenFile(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW, 0)
+	// A bare descriptor: it is only flocked and closed, and an *os.File
+	// would cost the tool the Go runtime's poller set-up and five system
+	// calls more.
+	var fd int
+	err := retryEINTR(func() (err error) {
+		fd, err = unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		return err
+	})
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
+		if errors.Is(err, unix.ENOENT) {
 			return nil, fmt.Errorf("%w: %q", ErrNotExist, dir)
 		}
-		return nil, fmt.Errorf("open state folder %q: %w", dir, bare(err, dir))
+		return nil, fmt.Errorf("open state folder %q: %w", dir, err)
 	}
-	for {
-		err = unix.Flock(int(f.Fd()), unix.LOCK_EX)
-		if err != unix.EINTR {
-			break
-		}
-	}
-	if err != nil {
-		f.Close()
+	if err := retryEINTR(func() error { return unix.Flock(fd, unix.LOCK_EX) }); err != nil {
+		unix.Close(fd)
 		return nil, fmt.Errorf("lock state folder %q: %w", dir, err)
 	}
 	// The holder before us may have deleted the container: a removed
 	// directory has no links left.
 	var st unix.Stat_t
-	if err := unix.Fstat(int(f.Fd()), &st); err != nil || st.Nlink == 0 {
-		f.Close()
+	if err := unix.Fstat(fd, &st); err != nil || st.Nlink == 0 {
+		unix.Close(fd)
 		return nil, fmt.Errorf("%w: %q", ErrNotExist, dir)
 	}
-	return &Container{ID: id, Dir: dir, dir: f}, nil
+	return &Container{ID: id, Dir: dir, fd: fd}, nil
+}
+
+func retryEINTR(fn func() error) error {
+	for {
+		if err := fn(); err != unix.EINTR {
+			return err
+		}
+	}
 }
 
 // Close releases the lock.
 func (c *Container) Close() error {
-	if c.dir == nil {
+	if c.fd < 0 {
 		return nil
 	}
-	err := c.dir.Close()
-	c.dir = nil
-	return err
+	err := unix.Close(c.fd)
+	c.fd = -1
+	if err != nil {
+		return fmt.Errorf("close state folder %q: %w", c.Dir, err)
+	}
+	return nil
 }
 
 // Save writes the record atomically.
@@ -147,11 +159,6 @@ func (c *Container) Save(r *Record) error {
 		return fmt.Errorf("encode state of %q: %w", c.ID, err)
 	}
 	return fsutil.WriteFileAtomic(filepath.Join(c.Dir, stateFile), b, 0o600, false)
-}
-
-// Load reads the record; a container still being created has none.
-func (c *Container) Load() (*Record, error) {
-	return readRecord(c.Dir, c.ID)
 }
 
 // Remove deletes the folder. The lock is held until Close, so a waiter
@@ -174,20 +181,38 @@ func (s *Store) Read(id string) (*Record, error) {
 		return nil, err
 	}
 	dir := s.Dir(id)
+	rec, err := readRecord(dir, id)
+	if err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return rec, err
+	}
+	// No state.json: a container being created, or none at all. The
+	// folder is looked at only now, since the common case needs no
+	// second system call.
 	if _, err := os.Lstat(dir); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%w: %q", ErrNotExist, dir)
 		}
 		return nil, fmt.Errorf("read state folder %q: %w", dir, bare(err, dir))
 	}
-	return readRecord(dir, id)
+	return &Record{ID: id}, nil
 }
 
+// Load reads the record; a container still being created has none.
+func (c *Container) Load() (*Record, error) {
+	r, err := readRecord(c.Dir, c.ID)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &Record{ID: c.ID}, nil
+	}
+	return r, err
+}
+
+// readRecord reads dir's state.json; a missing file is an error that
+// wraps fs.ErrNotExist.
 func readRecord(dir, id string) (*Record, error) {
 	p := filepath.Join(dir, stateFile)
-	b, err := os.ReadFile(p)
+	b, err := fsutil.ReadFile(p)
 	if errors.Is(err, fs.ErrNotExist) {
-		return &Record{ID: id}, nil
+		return nil, err
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read state %q: %w", p, bare(err, p))
@@ -221,7 +246,7 @@ func (s *Store) List() ([]string, error) {
 		if strings.HasPrefix(name, longPrefix) {
 			// A long ID's folder: the ID is in its id file, written
 			// before the creator released the folder's lock.
-			b, err := os.ReadFile(filepath.Join(s.Root, name, idFile))
+			b, err := fsutil.ReadFile(filepath.Join(s.Root, name, idFile))
 			if err != nil || s.Dir(string(b)) != filepath.Join(s.Root, name) {
 				continue
 			}
