@@ -10,8 +10,6 @@ import (
 	"strconv"
 	"time"
 
-	specs "github.com/opencontainers/runtime-spec/specs-go"
-
 	"github.com/ocikit/ocikit/internal/cerr"
 	"github.com/ocikit/ocikit/internal/cgroups"
 	"github.com/ocikit/ocikit/internal/fsutil"
@@ -48,7 +46,7 @@ func create(o *CreateOptions) (*state.Record, *spawned, error) {
 		}
 		o.loaded = b
 	}
-	bundle, s, rootfsPath := o.loaded.dir, o.loaded.spec, o.loaded.rootfs
+	bundle, s := o.loaded.dir, o.loaded.spec
 	if s.Process.Terminal && o.ConsoleSocket == "" && o.console == nil {
 		return nil, nil, wrap(errors.New("process.terminal is true but no --console-socket was given (use oci-run for an interactive terminal)"))
 	}
@@ -58,7 +56,7 @@ func create(o *CreateOptions) (*state.Record, *spawned, error) {
 		return nil, nil, wrap(err)
 	}
 	defer c.Close()
-	rec, sp, err := build(o, c, s, bundle, rootfsPath)
+	rec, sp, err := build(o, c, o.loaded)
 	if err != nil {
 		c.Remove()
 		// The lifecycle goes on with the container destroyed, and then
@@ -83,7 +81,7 @@ func loadBundle(o *CreateOptions) (*bundleInfo, error) {
 	if bundle, err = filepath.Abs(bundle); err != nil {
 		return nil, wrap(err)
 	}
-	s, err := spec.Load(filepath.Join(bundle, "config.json"))
+	s, config, err := spec.LoadRaw(filepath.Join(bundle, "config.json"))
 	if err != nil {
 		return nil, wrap(err)
 	}
@@ -105,12 +103,13 @@ func loadBundle(o *CreateOptions) (*bundleInfo, error) {
 	} else if !fi.IsDir() {
 		return nil, cerr.E(o.ID, "create", rootfsPath, errors.New("root filesystem is not a directory"))
 	}
-	return &bundleInfo{dir: bundle, rootfs: rootfsPath, spec: s}, nil
+	return &bundleInfo{dir: bundle, rootfs: rootfsPath, spec: s, config: config}, nil
 }
 
 // build does the part of create that makes things, undoing them all on
 // failure (the caller removes the folder).
-func build(o *CreateOptions, c *state.Container, s *specs.Spec, bundle, rootfsPath string) (_ *state.Record, _ *spawned, err error) {
+func build(o *CreateOptions, c *state.Container, b *bundleInfo) (_ *state.Record, _ *spawned, err error) {
+	s, bundle, rootfsPath := b.spec, b.dir, b.rootfs
 	ns, err := planNamespaces(s)
 	if err != nil {
 		return nil, nil, err
@@ -121,7 +120,7 @@ func build(o *CreateOptions, c *state.Container, s *specs.Spec, bundle, rootfsPa
 	// happens to the bundle afterwards. It is saved before the init
 	// starts, so a delete after an interrupted create finds the poststop
 	// hooks.
-	if err := saveSpec(c, s); err != nil {
+	if err := saveSpec(c, b.config); err != nil {
 		return nil, nil, err
 	}
 

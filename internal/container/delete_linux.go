@@ -58,7 +58,7 @@ func Delete(store *state.Store, id string, force bool, log *slog.Logger) error {
 	}
 	// The container is gone; the folder still holds its spec. A failed
 	// poststop hook is only logged: the spec wants the delete to go on.
-	if s, err := savedSpec(c); err == nil {
+	if s, err := hookSpec(c); err == nil {
 		runPoststop(s, id, rec.Bundle, logOr(log))
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		logOr(log).Warn("poststop hooks not run", "container", id, "error", err)

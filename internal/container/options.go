@@ -34,4 +34,5 @@ type CreateOptions struct {
 type bundleInfo struct {
 	dir, rootfs string
 	spec        *specs.Spec
+	config      []byte // config.json as read, the text the spec was parsed from
 }

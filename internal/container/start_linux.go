@@ -96,7 +96,7 @@ func awaitExec(conn *os.File, log *slog.Logger) (failed, err error) {
 // failure here is a warning: the program already runs, and killing it
 // because a notification failed would lose more than it saves.
 func runPoststart(c *state.Container, rec *state.Record, log *slog.Logger) {
-	s, err := savedSpec(c)
+	s, err := hookSpec(c)
 	if err != nil {
 		log.Warn("poststart hooks not run", "container", rec.ID, "error", err)
 		return

@@ -15,19 +15,26 @@ import (
 // Load reads and validates the config.json at path. Every error names the
 // path.
 func Load(path string) (*specs.Spec, error) {
+	s, _, err := LoadRaw(path)
+	return s, err
+}
+
+// LoadRaw is Load that also returns the file's text, so that a copy of the
+// config can be kept as it was read instead of encoding the spec again.
+func LoadRaw(path string) (*specs.Spec, []byte, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
 			err = pe.Err // the path is named already
 		}
-		return nil, fmt.Errorf("config %q: %w", path, err)
+		return nil, nil, fmt.Errorf("config %q: %w", path, err)
 	}
 	s, err := Parse(data)
 	if err != nil {
-		return nil, fmt.Errorf("config %q: %w", path, err)
+		return nil, nil, fmt.Errorf("config %q: %w", path, err)
 	}
-	return s, nil
+	return s, data, nil
 }
 
 // Parse decodes and validates a config.json document. The document must be
