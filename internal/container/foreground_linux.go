@@ -18,24 +18,81 @@ import (
 // master arrives on and the raw-mode proxy.
 type foreground struct {
 	sigs   chan os.Signal
-	ours   *os.File // our end of the console socketpair
-	theirs *os.File // the end handed to the init (nil: no terminal)
+	caught chan struct{} // closed once every forwarded signal is caught
+	ours   *os.File      // our end of the console socketpair
+	theirs *os.File      // the end handed to the init (nil: no terminal)
 	master *os.File
 	sess   *tty.Session
 }
 
-// newForeground starts catching signals and, with terminal, makes the
-// console socketpair.
+// newForeground catches the signals to forward, waiting until every one
+// is, and with terminal makes the console socketpair.
 func newForeground(terminal bool) (*foreground, error) {
-	f := &foreground{sigs: make(chan os.Signal, 32)}
+	f := catchSignals()
 	if terminal {
-		var err error
-		if f.ours, f.theirs, err = socketPair(); err != nil {
+		if err := f.openConsole(); err != nil {
+			f.close()
 			return nil, err
 		}
 	}
-	signal.Notify(f.sigs)
+	f.awaitSignals()
 	return f, nil
+}
+
+// catchSignals starts catching the signals to forward and returns at
+// once; awaitSignals waits until every one is caught, and must return
+// before the program can exist.
+//
+// Catching is slow enough to hide: the Go runtime registers each signal
+// with a round trip to the thread that owns its signal mask, some 20-100
+// µs apiece on a virtual machine, over 1 ms for them all. Until a signal
+// is registered it has its default action, which for most ends the
+// runtime; those an engine or a terminal sends to stop a program are
+// registered first.
+func catchSignals() *foreground {
+	f := &foreground{sigs: make(chan os.Signal, 32), caught: make(chan struct{})}
+	go func() {
+		signal.Notify(f.sigs, forwardedSignals()...)
+		close(f.caught)
+	}()
+	return f
+}
+
+// awaitSignals returns once every forwarded signal is caught.
+func (f *foreground) awaitSignals() { <-f.caught }
+
+// openConsole makes the console socketpair the init sends the pty master
+// on.
+func (f *foreground) openConsole() error {
+	var err error
+	f.ours, f.theirs, err = socketPair()
+	return err
+}
+
+// forwardedSignals lists the signals the runtime passes on to the program:
+// all but those that cannot be caught (SIGKILL, SIGSTOP), those glibc
+// reserves (32, 33), and those that concern the runtime itself: SIGCHLD,
+// SIGURG (the Go runtime's preemption) and SIGWINCH (the program learns
+// the terminal's size through the pty). Left alone, these three are
+// ignored, as they would be when caught and dropped. SIGPIPE is caught so
+// that a closed pipe does not kill the runtime, and not forwarded. The
+// signals that stop a program come first.
+func forwardedSignals() []os.Signal {
+	first := [...]unix.Signal{unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGQUIT}
+	sigs := make([]os.Signal, 0, 64)
+	for _, s := range first {
+		sigs = append(sigs, s)
+	}
+	for s := unix.Signal(1); s <= 64; s++ {
+		switch s {
+		case unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGQUIT,
+			unix.SIGKILL, unix.SIGSTOP, 32, 33,
+			unix.SIGCHLD, unix.SIGURG, unix.SIGWINCH:
+			continue
+		}
+		sigs = append(sigs, s)
+	}
+	return sigs
 }
 
 // attach receives the pty master and connects it to in and out.
@@ -77,6 +134,9 @@ func (f *foreground) wait(pid int, start uint64) int {
 }
 
 func (f *foreground) close() {
+	// Stopped before the registration ends, the channel would be
+	// registered again after it.
+	f.awaitSignals()
 	signal.Stop(f.sigs)
 	if f.sess != nil {
 		f.sess.Close()
@@ -88,18 +148,12 @@ func (f *foreground) close() {
 	}
 }
 
-// forward passes every signal the runtime gets on to the program, except
-// those that concern the runtime itself.
+// forward passes the signals the runtime gets on to the program, but
+// SIGPIPE, which only keeps a closed pipe from killing the runtime.
 func forward(sigs <-chan os.Signal, p *signals.Process) {
 	for s := range sigs {
 		sig, ok := s.(unix.Signal)
-		if !ok {
-			continue
-		}
-		switch sig {
-		case unix.SIGCHLD, unix.SIGURG, unix.SIGWINCH, unix.SIGPIPE:
-			// SIGURG is the Go runtime's preemption signal; SIGWINCH
-			// reaches the program through the terminal's size.
+		if !ok || sig == unix.SIGPIPE {
 			continue
 		}
 		p.Signal(sig)

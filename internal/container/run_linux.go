@@ -20,6 +20,16 @@ type RunOptions struct {
 // exit status (128+N when killed by signal N).
 func Run(o *RunOptions) (int, *state.Record, error) {
 	id := o.ID
+	var fg *foreground
+	if !o.Detach {
+		// Catching the signals to forward starts first, so that one
+		// sent while the container is made is passed on once the
+		// program runs. It takes about a millisecond, spent while the
+		// bundle is read and the container created; it is over before
+		// the program starts.
+		fg = catchSignals()
+		defer fg.close()
+	}
 	terminal := false
 	if o.ConsoleSocket == "" {
 		// The spec says whether a terminal is needed before anything
@@ -46,13 +56,12 @@ func Run(o *RunOptions) (int, *state.Record, error) {
 		return 0, rec, nil
 	}
 
-	// Catch signals before the program exists so none is lost.
-	fg, err := newForeground(terminal)
-	if err != nil {
-		return 0, nil, cerr.E(id, "run", "", err)
+	if terminal {
+		if err := fg.openConsole(); err != nil {
+			return 0, nil, cerr.E(id, "run", "", err)
+		}
+		o.console = fg.theirs
 	}
-	defer fg.close()
-	o.console = fg.theirs
 	rec, sp, err := create(&o.CreateOptions)
 	if err != nil {
 		return 0, nil, err
@@ -62,6 +71,7 @@ func Run(o *RunOptions) (int, *state.Record, error) {
 		Delete(o.Store, id, true, o.Log)
 		return 0, nil, cerr.E(id, "run", "", err)
 	}
+	fg.awaitSignals()
 	if rec, err = Start(o.Store, id, o.Log); err != nil {
 		sp.kill()
 		Delete(o.Store, id, true, o.Log)
