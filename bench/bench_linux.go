@@ -82,6 +82,10 @@ func Setup(ctx context.Context, cfg Config, log io.Writer) (*Bench, error) {
 		return nil, err
 	}
 
+	if err := mountStateTmpfs(filepath.Join(b.tmp, "state")); err != nil {
+		b.removeTmp()
+		return nil, err
+	}
 	state := func(n string) string { return filepath.Join(b.tmp, "state", n) }
 	// oci-runtime shares the single tools' root: they are two faces of
 	// one store, and the list phase lists the same containers with both.
@@ -195,6 +199,11 @@ func (b *Bench) Cleanup() error {
 }
 
 func (b *Bench) removeTmp() error {
+	// The state tmpfs goes with this namespace anyway; unmounted first,
+	// its mountpoint can be removed with the rest.
+	if err := unix.Unmount(filepath.Join(b.tmp, "state"), unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
+		return fmt.Errorf("unmount %q: %w", filepath.Join(b.tmp, "state"), err)
+	}
 	if err := os.RemoveAll(b.tmp); err != nil {
 		return fmt.Errorf("remove %q: %w", b.tmp, err)
 	}
