@@ -1,10 +1,5 @@
 // Command oci-bundle makes OCI bundles: a root filesystem unpacked from a
 // tar archive and a default config.json.
-//
-// Start-up settings shared by every tool: see package cli.
-//
-//go:debug containermaxprocs=0
-//go:debug updatemaxprocs=0
 package main
 
 import (

@@ -1,9 +1,4 @@
 // Command oci-create — Create a container from an OCI bundle and print its state.
-//
-// Start-up settings shared by every tool: see package cli.
-//
-//go:debug containermaxprocs=0
-//go:debug updatemaxprocs=0
 package main
 
 import (

@@ -1,9 +1,4 @@
 // Command oci-run — Run a container in the foreground: create, start, wait, delete.
-//
-// Start-up settings shared by every tool: see package cli.
-//
-//go:debug containermaxprocs=0
-//go:debug updatemaxprocs=0
 package main
 
 import (

@@ -1,11 +1,6 @@
 // Command oci-runtime is ocikit behind runc 1.1's command line, for the
 // engines that drive a runtime that way (containerd, podman, Docker, CRI-O).
 // Its subcommands are the same command types as the single tools.
-//
-// Start-up settings shared by every tool: see package cli.
-//
-//go:debug containermaxprocs=0
-//go:debug updatemaxprocs=0
 package main
 
 import (

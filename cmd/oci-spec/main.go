@@ -1,10 +1,5 @@
 // Command oci-spec writes a default OCI runtime configuration (config.json)
 // and reads or edits its values by path.
-//
-// Start-up settings shared by every tool: see package cli.
-//
-//go:debug containermaxprocs=0
-//go:debug updatemaxprocs=0
 package main
 
 import (
