@@ -3,7 +3,6 @@ package container
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -43,7 +42,7 @@ func LoadSpec(store *state.Store, id string) (*specs.Spec, error) {
 // they do in user space.
 func hookSpec(c *state.Container) (*specs.Spec, error) {
 	p := c.Path(specFile)
-	b, err := os.ReadFile(p)
+	b, err := fsutil.ReadFile(p)
 	if err != nil {
 		return nil, err
 	}

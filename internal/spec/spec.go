@@ -7,9 +7,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/ocikit/ocikit/internal/fsutil"
 )
 
 // Load reads and validates the config.json at path. Every error names the
@@ -22,7 +23,7 @@ func Load(path string) (*specs.Spec, error) {
 // LoadRaw is Load that also returns the file's text, so that a copy of the
 // config can be kept as it was read instead of encoding the spec again.
 func LoadRaw(path string) (*specs.Spec, []byte, error) {
-	data, err := os.ReadFile(path)
+	data, err := fsutil.ReadFile(path)
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
