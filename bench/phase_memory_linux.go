@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // phaseMemory is item 5: the peak RSS of each command (wait4's
@@ -70,6 +71,10 @@ func (b *Bench) memoryRound(rt Runtime, round int, keep bool, s samples) error {
 	if err != nil {
 		return err
 	}
+	// The waiting init is measured settled, every runtime's alike:
+	// ocikit's Go init says ready and only then execs the small waiter
+	// that does the waiting, about a millisecond after create returns.
+	time.Sleep(settle)
 	st, err := readProcStatus(pid)
 	if err != nil {
 		return err
@@ -114,6 +119,9 @@ func (b *Bench) memoryRound(rt Runtime, round int, keep bool, s samples) error {
 	}
 	return nil
 }
+
+// settle is how long after create the waiting init is looked at.
+const settle = 50 * time.Millisecond
 
 func readPidFile(path string) (int, error) {
 	raw, err := os.ReadFile(path)

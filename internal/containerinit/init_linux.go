@@ -62,15 +62,24 @@ func run(sock *os.File) int {
 		sendError(sock, err)
 		return 1
 	}
+	var w *waiterExec
 	if waiterFits(&cfg, pr.early) {
-		// Returns only if the exec failed; the waiter says ready.
-		sendError(sock, execWaiter(&cfg, sock, pr.start, pr.path, pr.filter))
-		return 1
+		if w, err = prepareWaiter(&cfg, pr); err != nil {
+			sendError(sock, err)
+			return 1
+		}
 	}
 	if err := json.NewEncoder(sock).Encode(initproto.Reply{Ready: true}); err != nil {
 		return 1
 	}
 	sock.Close()
+	if w != nil {
+		// The exec into the waiter is off the runtime's clock: a start
+		// request meanwhile waits in the socket's backlog. It returns
+		// only if the exec failed; then this process waits itself.
+		err := w.exec()
+		fmt.Fprintf(os.Stderr, "ocikit init: %v; waiting in Go instead\n", err)
+	}
 	return waitAndExec(&cfg, pr.start, pr.path, pr.filter)
 }
 

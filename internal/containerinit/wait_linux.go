@@ -28,44 +28,61 @@ func waiterFits(cfg *initproto.Config, early *seccomp.Program) bool {
 	return early == nil || filterLetsWaiterRun(cfg.Spec.Linux.Seccomp, early)
 }
 
-// execWaiter replaces the Go init by the waiter, which says ready on sock,
-// waits on start, loads filter (when not nil) and execs path. It returns
-// only on failure, with nothing of the container changed.
-func execWaiter(cfg *initproto.Config, sock, start *os.File, path string, filter *seccomp.Program) error {
+// waiterExec is the hand-over to the waiter, prepared: everything that
+// can fail for a reason of the container's is done before the init says
+// ready, so that afterwards only the exec itself can fail.
+type waiterExec struct {
+	exeFD, reqFD int
+	argv, env    []string
+}
+
+// prepareWaiter writes the waiter's request (the program, and the filter
+// when it is still to be loaded) to a sealed memfd, lets the start socket
+// survive the exec, and puts back the RLIMIT_NOFILE the init started with.
+func prepareWaiter(cfg *initproto.Config, pr *prepared) (*waiterExec, error) {
 	p := cfg.Spec.Process
-	req := initproto.WaitRequest{Path: path, Args: p.Args, Env: p.Env}
-	if filter != nil {
-		req.Filter, req.FilterFlags = filter.Insns, filter.Flags
+	req := initproto.WaitRequest{Path: pr.path, Args: p.Args, Env: p.Env}
+	if pr.filter != nil {
+		req.Filter, req.FilterFlags = pr.filter.Insns, pr.filter.Flags
 	}
 	blob, err := req.Encode()
 	if err != nil {
-		return err
+		return nil, err
 	}
+	// Not close-on-exec, and left open: it is the waiter's to read and
+	// close. Should the exec fail, the Go init execs the program with it
+	// marked close-on-exec like every other fd from here.
 	reqFD, err := sealedFile("ocikit-exec", blob)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer unix.Close(reqFD)
 	// Everything from 3 + PreserveFDs up is close-on-exec by now: the
-	// waiter needs these three, and closes them before the program runs.
-	sockFD, startFD := int(sock.Fd()), int(start.Fd())
-	for _, fd := range []int{sockFD, startFD} {
-		if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFD, 0); err != nil {
-			return cerr.Op("hand over to the waiting init", "", err)
-		}
+	// waiter needs the start socket, and closes it before the program
+	// runs.
+	startFD := int(pr.start.Fd())
+	if _, err := unix.FcntlInt(uintptr(startFD), unix.F_SETFD, 0); err != nil {
+		unix.Close(reqFD)
+		return nil, cerr.Op("hand over to the waiting init", "", err)
 	}
 	if !setsNofile(p.Rlimits) {
 		// What syscall.Exec would do: the program gets the limit the
 		// init started with, not the one Go raised.
 		if orig, ok := waiter.OrigNofile(); ok {
 			if err := syscall.Setrlimit(unix.RLIMIT_NOFILE, &orig); err != nil {
-				return cerr.Op("restore RLIMIT_NOFILE", "", err)
+				unix.Close(reqFD)
+				return nil, cerr.Op("restore RLIMIT_NOFILE", "", err)
 			}
 		}
 	}
-	env := []string{initproto.WaitEnv(sockFD, startFD, reqFD)}
-	err = execveat(cfg.ExeFD, os.Args, env)
-	return cerr.Op("exec the waiting init", "", err)
+	return &waiterExec{exeFD: cfg.ExeFD, reqFD: reqFD, argv: os.Args, env: []string{initproto.WaitEnv(startFD, reqFD)}}, nil
+}
+
+// exec replaces the Go init by the waiter. It returns only on failure,
+// with the request fd marked close-on-exec again.
+func (w *waiterExec) exec() error {
+	err := execveat(w.exeFD, w.argv, w.env)
+	unix.CloseOnExec(w.reqFD)
+	return fmt.Errorf("exec the waiting init: %w", err)
 }
 
 // sealedFile returns a memfd holding data, sealed against every change.

@@ -11,10 +11,10 @@ import (
 )
 
 // EnvWait marks a process as the waiting init: the container's init, set
-// up, re-executed so that only a small C program (internal/waiter) waits
-// for the start instead of a whole Go runtime. Its value is
-// "SOCK,START,REQ": the init socket (the waiter says ready on it), the
-// listening start socket, and a file holding the WaitRequest.
+// up and ready, re-executed so that only a small C program
+// (internal/waiter) waits for the start instead of a whole Go runtime.
+// Its value is "START,REQ": the listening start socket and a file holding
+// the WaitRequest.
 const EnvWait = "_OCIKIT_WAIT"
 
 const waitMagic = 0x5749434f // "OCIW"
@@ -28,9 +28,9 @@ type WaitRequest struct {
 	FilterFlags uint
 }
 
-// WaitEnv is the EnvWait entry for the three fds.
-func WaitEnv(sock, start, req int) string {
-	return fmt.Sprintf("%s=%d,%d,%d", EnvWait, sock, start, req)
+// WaitEnv is the EnvWait entry for the two fds.
+func WaitEnv(start, req int) string {
+	return fmt.Sprintf("%s=%d,%d", EnvWait, start, req)
 }
 
 // Encode returns the request as waiter.c reads it: native-endian 32-bit

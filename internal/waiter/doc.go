@@ -17,8 +17,10 @@
 //
 //  1. it makes itself non-dumpable (its executable is the host's runtime
 //     binary, which no process of the container may reach through
-//     /proc/PID/exe), reads the request, and says ready on the init socket
-//     as the Go init would have;
+//     /proc/PID/exe) and reads the request. The Go init has said ready
+//     before the exec, so the exec is off the runtime's clock: a start
+//     request meanwhile waits in the socket's backlog (and should the exec
+//     fail, the Go init waits itself);
 //  2. it accepts connections on the start socket until one sends
 //     initproto.StartRequest; the connection is close-on-exec, so the
 //     runtime reads EOF exactly when the exec happened;

@@ -88,8 +88,8 @@ static const char *errstr(int e, char *buf, size_t cap)
 	return buf;
 }
 
-// fail reports msg on fd (the init socket before "ready", a start
-// connection after) and exits with code.
+// fail reports msg on fd (the start connection), or on stderr when there
+// is none yet, and exits with code.
 static void fail(int fd, int code, const char *op, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 4, 5)));
 static void fail(int fd, int code, const char *op, const char *fmt, ...)
@@ -220,16 +220,16 @@ static void on_signal(int sig)
 	_exit(128 + sig);
 }
 
-static int parse_fds(const char *v, int fds[3])
+static int parse_fds(const char *v, int fds[2])
 {
 	char *end;
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 2; i++) {
 		errno = 0;
 		long n = strtol(v, &end, 10);
 		if (errno != 0 || end == v || n < 0 || n > 1 << 20)
 			return -1;
 		fds[i] = (int)n;
-		if (i < 2 && *end != ',')
+		if (i < 1 && *end != ',')
 			return -1;
 		v = end + 1;
 	}
@@ -276,15 +276,20 @@ __attribute__((constructor)) static void ocikit_wait(void)
 	// runtime binary, CVE-2019-5736) or read its memory. The execve of
 	// the program makes it dumpable again as usual.
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	// Exec'd by fd, the process would be called by the fd's number.
+	prctl(PR_SET_NAME, "oci-init-wait", 0, 0, 0);
 
-	int fds[3];
+	int fds[2];
 	if (parse_fds(env, fds) < 0)
 		fail(-1, 1, NULL, "bad _OCIKIT_WAIT=%s", env);
-	int sock = fds[0], start = fds[1], reqfd = fds[2];
+	int start = fds[0], reqfd = fds[1];
 	struct request q;
 	memset(&q, 0, sizeof(q));
+	// The Go init said ready before it exec'd this: a request it wrote
+	// and this cannot read is a bug, reported on the container's stderr;
+	// the container then stops.
 	if (read_request(reqfd, &q) < 0)
-		fail(sock, 1, "wait", "waiting init: the exec request is unreadable or malformed");
+		fail(-1, 1, NULL, "waiting init: the exec request is unreadable or malformed");
 	close(reqfd);
 
 	struct sigaction sa;
@@ -293,10 +298,6 @@ __attribute__((constructor)) static void ocikit_wait(void)
 	const int ends[] = {SIGHUP, SIGINT, SIGQUIT, SIGABRT, SIGTERM};
 	for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++)
 		sigaction(ends[i], &sa, NULL);
-
-	static const char ready[] = "{\"ready\":true}\n";
-	send_all(sock, ready, sizeof(ready) - 1);
-	close(sock);
 
 	int c = wait_start(start);
 	close(start);
