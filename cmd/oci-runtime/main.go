@@ -16,9 +16,14 @@ import (
 	"github.com/ocikit/ocikit/internal/containerinit"
 )
 
-type cmd struct {
+// globals are the flags before the subcommand.
+type globals struct {
 	cli.Globals
 	SystemdCgroup bool `help:"Use systemd to manage cgroups (not supported: an error)."`
+}
+
+type cmd struct {
+	globals
 
 	Create   commands.Create       `cmd:"" help:"Create a container."`
 	Start    commands.Start        `cmd:"" help:"Start a created container."`
@@ -34,11 +39,11 @@ type cmd struct {
 }
 
 // RuncFace makes the commands print and read as runc does.
-func (c *cmd) RuncFace() bool { return true }
+func (g *globals) RuncFace() bool { return true }
 
 // Validate refuses what the engines may ask for and ocikit cannot do.
-func (c *cmd) Validate() error {
-	if c.SystemdCgroup {
+func (g *globals) Validate() error {
+	if g.SystemdCgroup {
 		return errors.New("--systemd-cgroup: the systemd cgroup driver is not supported; configure the engine for cgroupfs")
 	}
 	return nil
@@ -85,5 +90,7 @@ func stripIgnoredGlobals(args []string) []string {
 
 func main() {
 	containerinit.RunIfInit()
-	os.Exit(cli.Main("oci-runtime", "ocikit, with runc's command line.", &cmd{}, stripIgnoredGlobals(os.Args[1:]), os.Stdin, os.Stdout, os.Stderr))
+	args := stripIgnoredGlobals(os.Args[1:])
+	root, opts := parser(args)
+	os.Exit(cli.Main("oci-runtime", "ocikit, with runc's command line.", root, args, os.Stdin, os.Stdout, os.Stderr, opts...))
 }

@@ -49,8 +49,10 @@ type RuncFace interface {
 type exitPanic int
 
 // Main parses args into cmd, runs the selected command's Run(*Env) method
-// and reports any error on stderr. It returns the exit status.
-func Main(tool, description string, cmd Command, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+// and reports any error on stderr. It returns the exit status. opts are
+// added to the parser's options (oci-runtime adds the one subcommand it
+// builds as a kong.DynamicCommand).
+func Main(tool, description string, cmd Command, args []string, stdin io.Reader, stdout, stderr io.Writer, opts ...kong.Option) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
 			if c, ok := r.(exitPanic); ok {
@@ -60,14 +62,14 @@ func Main(tool, description string, cmd Command, args []string, stdin io.Reader,
 			panic(r)
 		}
 	}()
-	parser, err := kong.New(cmd,
+	parser, err := kong.New(cmd, append([]kong.Option{
 		kong.Name(tool),
 		kong.Description(description),
 		kong.Vars{"version": tool + " (ocikit) " + Version},
 		kong.Writers(stdout, stderr),
 		kong.Exit(func(c int) { panic(exitPanic(c)) }),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true, NoExpandSubcommands: true}),
-	)
+	}, opts...)...)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", tool, err)
 		return ExitFailure
