@@ -18,7 +18,7 @@ type CreateFlags struct {
 }
 
 func (f *CreateFlags) options(e *cli.Env, id string, stdout *os.File) (container.CreateOptions, error) {
-	store, err := e.Store()
+	store, err := openStore(e)
 	if err != nil {
 		return container.CreateOptions{}, err
 	}

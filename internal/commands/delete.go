@@ -12,7 +12,7 @@ type Delete struct {
 }
 
 func (c *Delete) Run(e *cli.Env) error {
-	store, err := e.Store()
+	store, err := openStore(e)
 	if err != nil {
 		return err
 	}

@@ -29,7 +29,7 @@ type Exec struct {
 }
 
 func (c *Exec) Run(e *cli.Env) error {
-	store, err := e.Store()
+	store, err := openStore(e)
 	if err != nil {
 		return err
 	}

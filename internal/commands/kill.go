@@ -18,7 +18,7 @@ func (c *Kill) Run(e *cli.Env) error {
 	if err != nil {
 		return cli.Usagef("%v", err)
 	}
-	store, err := e.Store()
+	store, err := openStore(e)
 	if err != nil {
 		return err
 	}

@@ -22,7 +22,7 @@ type psLine struct {
 }
 
 func (c *Ps) Run(e *cli.Env) error {
-	store, err := e.Store()
+	store, err := openStore(e)
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,7 @@ type Start struct {
 }
 
 func (c *Start) Run(e *cli.Env) error {
-	store, err := e.Store()
+	store, err := openStore(e)
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,7 @@ type State struct {
 }
 
 func (c *State) Run(e *cli.Env) error {
-	store, err := e.Store()
+	store, err := openStore(e)
 	if err != nil {
 		return err
 	}
@@ -49,7 +49,7 @@ func (c *State) Run(e *cli.Env) error {
 		})
 	}
 	if c.Format == "table" {
-		cli.PrintStateTable(e.Stdout, views)
+		printTable(e.Stdout, views)
 		return errs
 	}
 	for _, v := range views {
@@ -76,7 +76,7 @@ type List struct {
 }
 
 func (c *List) Run(e *cli.Env) error {
-	store, err := e.Store()
+	store, err := openStore(e)
 	if err != nil {
 		return err
 	}
@@ -93,7 +93,7 @@ func (c *List) Run(e *cli.Env) error {
 		b, _ := json.Marshal(views)
 		fmt.Fprintf(e.Stdout, "%s\n", b)
 	default:
-		cli.PrintStateTable(e.Stdout, views)
+		printTable(e.Stdout, views)
 	}
 	return nil
 }
