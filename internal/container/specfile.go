@@ -38,8 +38,8 @@ func LoadSpec(store *state.Store, id string) (*specs.Spec, error) {
 //
 // Start and delete read only these, not the whole spec: encoding/json
 // builds its table of fields for each struct type it decodes into, and a
-// spec has dozens, which cost start and delete more than anything else
-// they do in user space.
+// spec has dozens, as well as the checks of spec.Parse, all for the
+// hooks alone.
 func hookSpec(c *state.Container) (*specs.Spec, error) {
 	p := c.Path(specFile)
 	b, err := fsutil.ReadFile(p)
