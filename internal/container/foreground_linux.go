@@ -134,10 +134,17 @@ func (f *foreground) wait(pid int, start uint64) int {
 }
 
 func (f *foreground) close() {
-	// Stopped before the registration ends, the channel would be
-	// registered again after it.
-	f.awaitSignals()
-	signal.Stop(f.sigs)
+	// Letting go of the signals is as slow as catching them (a round
+	// trip to the signal-mask thread each, over 1 ms in all) and the
+	// runtime is about to exit: it happens in the background. Until it
+	// has, a signal goes to the program, which is gone, and so is
+	// ignored rather than ending the runtime mid-cleanup. Stopped before
+	// the registration ends, the channel would be registered again
+	// after it, hence the wait.
+	go func() {
+		f.awaitSignals()
+		signal.Stop(f.sigs)
+	}()
 	if f.sess != nil {
 		f.sess.Close()
 	}
