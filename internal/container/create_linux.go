@@ -150,9 +150,6 @@ func build(o *CreateOptions, c *state.Container, b *bundleInfo) (_ *state.Record
 			cg.Destroy()
 		}
 	}()
-	if err := cg.Set(s.Linux.Resources, s.Linux.Devices...); err != nil {
-		return nil, nil, err
-	}
 
 	start, err := unixsock.Listen(c.Path(startSocket), 8)
 	if err != nil {
@@ -176,17 +173,23 @@ func build(o *CreateOptions, c *state.Container, b *bundleInfo) (_ *state.Record
 		console: console,
 		opts:    o,
 		bundle:  bundle,
+		// The limits and device rules go in while the init starts its
+		// Go runtime (about 1.5 ms it would otherwise wait for), and
+		// before it gets its config: nothing of the container is made
+		// before they hold, and the process is in the cgroup already.
+		beforeConfig: func() error { return cg.Set(s.Linux.Resources, s.Linux.Devices...) },
 		cfg: initproto.Config{
-			ID:          o.ID,
-			Spec:        s,
-			Rootfs:      rootfsPath,
-			NoPivot:     o.NoPivot,
-			UserNS:      ns.userNS,
-			NoMountNS:   !ns.mountNS,
-			CgroupNS:    ns.cgroupNS,
-			CgroupPaths: cg.Paths,
-			PreserveFDs: o.PreserveFDs,
-			NewKeyring:  !o.NoNewKeyring,
+			ID:           o.ID,
+			Spec:         s,
+			Rootfs:       rootfsPath,
+			NoPivot:      o.NoPivot,
+			UserNS:       ns.userNS,
+			NoMountNS:    !ns.mountNS,
+			CgroupNS:     ns.cgroupNS,
+			CgroupPaths:  cg.Paths,
+			PreserveFDs:  o.PreserveFDs,
+			NewKeyring:   !o.NoNewKeyring,
+			StartsAtOnce: o.startsAtOnce,
 		},
 	})
 	if err != nil {

@@ -25,6 +25,9 @@ type CreateOptions struct {
 	// console, when set, receives the pty master instead of a socket
 	// path: Run uses a socketpair.
 	console *os.File
+	// startsAtOnce: Run starts the container right after the create, so
+	// the init need not hand the waiting over to the waiter.
+	startsAtOnce bool
 	// loaded is the bundle when the caller has read it already (Run
 	// needs the spec before it creates), so it is read once.
 	loaded *bundleInfo

@@ -20,6 +20,7 @@ type RunOptions struct {
 // exit status (128+N when killed by signal N).
 func Run(o *RunOptions) (int, *state.Record, error) {
 	id := o.ID
+	o.startsAtOnce = true
 	var fg *foreground
 	if !o.Detach {
 		// Catching the signals to forward starts first, so that one

@@ -28,6 +28,9 @@ type spawnRequest struct {
 	cfg     initproto.Config
 	opts    *CreateOptions
 	bundle  string
+	// beforeConfig, when set, runs once the init exists and before it
+	// gets its Config; an error fails the spawn.
+	beforeConfig func() error
 }
 
 // spawn launches the container's init and sends it its Config; it returns
@@ -71,6 +74,12 @@ func spawn(r *spawnRequest) (*spawned, error) {
 	if hooks.Any(r.spec, hooks.CreateContainer, hooks.StartContainer) {
 		// The init cannot know its pid as the runtime sees it.
 		r.cfg.HookState = hookState(r.spec, r.cfg.ID, p.pid, r.bundle, "")
+	}
+	if r.beforeConfig != nil {
+		if err := r.beforeConfig(); err != nil {
+			p.kill()
+			return nil, err
+		}
 	}
 	enc, dec := json.NewEncoder(l.sock), json.NewDecoder(l.sock)
 	if err := enc.Encode(&r.cfg); err != nil {

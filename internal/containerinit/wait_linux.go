@@ -17,12 +17,13 @@ import (
 )
 
 // waiterFits reports whether the waiting can be left to the small C
-// waiter (package waiter). It cannot when something must still run in Go
-// after the start (startContainer hooks), or when a seccomp filter loaded
+// waiter (package waiter). It need not when the start follows at once
+// (oci-run); it cannot when something must still run in Go after the
+// start (startContainer hooks), or when a seccomp filter loaded
 // already (early, before the credentials changed) would deny the calls of
 // the hand-over and of the waiter, which it was not written for.
 func waiterFits(cfg *initproto.Config, early *seccomp.Program) bool {
-	if cfg.ExeFD <= 0 || hooks.Any(cfg.Spec, hooks.StartContainer) {
+	if cfg.ExeFD <= 0 || cfg.StartsAtOnce || hooks.Any(cfg.Spec, hooks.StartContainer) {
 		return false
 	}
 	return early == nil || filterLetsWaiterRun(cfg.Spec.Linux.Seccomp, early)

@@ -25,6 +25,10 @@ type Config struct {
 	// init execs it (the waiter role, package waiter) to wait for the
 	// start with one small process instead of a Go runtime. 0: none.
 	ExeFD int `json:"exeFD,omitempty"`
+	// StartsAtOnce: the runtime starts the container as soon as it is
+	// created (oci-run), so the init waits for the start itself: the
+	// waiter (ExeFD) would only add an exec.
+	StartsAtOnce bool `json:"startsAtOnce,omitempty"`
 	// PreserveFDs is how many fds from 3 up the user program inherits.
 	PreserveFDs int `json:"preserveFDs,omitempty"`
 	// NewKeyring gives the container a session keyring of its own, so
