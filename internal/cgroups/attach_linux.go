@@ -85,15 +85,25 @@ func (m *Manager) OpenSelfJoin() *SelfJoin {
 // not the path, so a path that a forged state file or a concurrent rename
 // points elsewhere cannot hand the process anything but a cgroup file.
 func openChecked(dir, name string, flags int, magic int64) (*os.File, error) {
+	fd, err := openCheckedFd(dir, name, flags, magic)
+	if err != nil {
+		return nil, err
+	}
+	return os.NewFile(uintptr(fd), filepath.Join(dir, name)), nil
+}
+
+// openCheckedFd is openChecked on a bare descriptor, for callers that
+// only hand the fd to a system call.
+func openCheckedFd(dir, name string, flags int, magic int64) (int, error) {
 	p := filepath.Join(dir, name)
 	fd, err := unix.Open(p, flags|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
 	if err != nil {
-		return nil, fmt.Errorf("open %q: %w", p, err)
+		return -1, fmt.Errorf("open %q: %w", p, err)
 	}
 	var st unix.Statfs_t
 	if err := unix.Fstatfs(fd, &st); err != nil {
 		unix.Close(fd)
-		return nil, fmt.Errorf("statfs %q: %w", p, err)
+		return -1, fmt.Errorf("statfs %q: %w", p, err)
 	}
 	if st.Type != magic {
 		unix.Close(fd)
@@ -101,9 +111,9 @@ func openChecked(dir, name string, flags int, magic int64) (*os.File, error) {
 		if magic == unix.CGROUP2_SUPER_MAGIC {
 			kind = "cgroup2"
 		}
-		return nil, fmt.Errorf("%q is not on a %s file system", p, kind)
+		return -1, fmt.Errorf("%q is not on a %s file system", p, kind)
 	}
-	return os.NewFile(uintptr(fd), p), nil
+	return fd, nil
 }
 
 // DirRefused records that the process could not be started in Dir (err is

@@ -1,18 +1,14 @@
 package cgroups
 
-import (
-	"fmt"
-
-	"github.com/cilium/ebpf/asm"
-)
+import "fmt"
 
 // deviceTarget is a device plan ready for the cgroup it goes to: v1
-// writes, or a v2 program (nil when nothing needs denying).
+// writes, or the policy of a v2 device program.
 type deviceTarget struct {
-	dir  string
-	v2   bool
-	v1   *v1Writes
-	prog asm.Instructions
+	dir    string
+	v2     bool
+	v1     *v1Writes
+	policy *DevicePolicy
 }
 
 // targetDevices decides where and how plan p is applied, reading and
@@ -55,7 +51,12 @@ func (m *Manager) targetDevices(p *devicePlan, f files) (t *deviceTarget, noCgro
 	}
 	t = &deviceTarget{dir: dir, v2: key == "unified"}
 	if t.v2 {
-		t.prog = p.program()
+		// Refused here, before any limit is written, rather than after
+		// the other controllers' writes.
+		if err := f.canAttach(); err != nil {
+			return nil, false, fmt.Errorf("%s: %w", devicesField, err)
+		}
+		t.policy = p.policy()
 		return t, false, nil
 	}
 	if t.v1, err = p.prepareV1(f, dir); err != nil {
@@ -66,7 +67,7 @@ func (m *Manager) targetDevices(p *devicePlan, f files) (t *deviceTarget, noCgro
 
 func (t *deviceTarget) apply(f files) error {
 	if t.v2 {
-		return f.attach(t.dir, t.prog)
+		return f.attach(t.dir, t.policy)
 	}
 	return t.v1.run(f, t.dir)
 }

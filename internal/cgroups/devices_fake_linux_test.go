@@ -6,9 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"testing"
 
-	"github.com/cilium/ebpf/asm"
 	"golang.org/x/sys/unix"
 )
 
@@ -98,95 +96,27 @@ func accString(s string) string {
 	return out
 }
 
-// attach records the program, as the kernel would attach it.
-func (f *fakeFiles) attach(dir string, prog asm.Instructions) error {
-	rel, err := filepath.Rel(f.root, dir)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	f.attempts = append(f.attempts, fmt.Sprintf("%s=<program of %d instructions>", rel, len(prog)))
-	if f.programs == nil {
-		f.programs = map[string]asm.Instructions{}
-	}
-	if prog == nil {
-		delete(f.programs, dir)
-	} else {
-		f.programs[dir] = prog
+func (f *fakeFiles) canAttach() error {
+	if f.noProgrammer {
+		return errNoProgrammer
 	}
 	return nil
 }
 
-// runProgram interprets the instructions a device program is made of,
-// for a request of accesses acc to device kind major:minor, and returns
-// its verdict.
-func runProgram(t *testing.T, insns asm.Instructions, kind byte, major, minor int64, acc access) uint64 {
-	t.Helper()
-	labels, err := insns.SymbolOffsets()
+// attach records the policy, as the kernel would attach its program.
+func (f *fakeFiles) attach(dir string, policy *DevicePolicy) error {
+	rel, err := filepath.Rel(f.root, dir)
 	if err != nil {
-		t.Fatal(err)
+		f.t.Fatal(err)
 	}
-	typ := uint64(devcgDevChar)
-	if kind == 'b' {
-		typ = devcgDevBlock
+	f.attempts = append(f.attempts, fmt.Sprintf("%s=<device policy of %d rules>", rel, len(policy.Rules)))
+	if f.programs == nil {
+		f.programs = map[string]*DevicePolicy{}
 	}
-	ctx := [3]uint64{uint64(acc)<<16 | typ, uint64(uint32(major)), uint64(uint32(minor))}
-	var reg [11]uint64
-	for pc, steps := 0, 0; ; steps++ {
-		if pc < 0 || pc >= len(insns) || steps > 10000 {
-			t.Fatalf("program ran off at %d\n%v", pc, insns)
-		}
-		ins := insns[pc]
-		op := ins.OpCode
-		src := uint64(ins.Constant)
-		if op.Source() == asm.RegSource {
-			src = reg[ins.Src]
-		}
-		pc++
-		switch op.Class() {
-		case asm.LdXClass:
-			if op.Mode() != asm.MemMode || op.Size() != asm.Word || ins.Src != asm.R1 || ins.Offset%4 != 0 || ins.Offset > 8 {
-				t.Fatalf("unexpected load %v", ins)
-			}
-			reg[ins.Dst] = ctx[ins.Offset/4]
-		case asm.ALUClass:
-			d := uint32(reg[ins.Dst])
-			switch op.ALUOp() {
-			case asm.Mov:
-				d = uint32(src)
-			case asm.And:
-				d &= uint32(src)
-			case asm.RSh:
-				d >>= uint32(src)
-			default:
-				t.Fatalf("unexpected ALU op %v", ins)
-			}
-			reg[ins.Dst] = uint64(d)
-		case asm.JumpClass, asm.Jump32Class:
-			if op.JumpOp() == asm.Exit {
-				return reg[asm.R0]
-			}
-			a, b := reg[ins.Dst], src
-			if op.Class() == asm.Jump32Class {
-				a, b = uint64(uint32(a)), uint64(uint32(b))
-			}
-			var taken bool
-			switch op.JumpOp() {
-			case asm.JEq:
-				taken = a == b
-			case asm.JNE:
-				taken = a != b
-			default:
-				t.Fatalf("unexpected jump %v", ins)
-			}
-			if taken {
-				to, ok := labels[ins.Reference()]
-				if !ok || to < pc {
-					t.Fatalf("jump to %q: not a later label", ins.Reference())
-				}
-				pc = to
-			}
-		default:
-			t.Fatalf("unexpected instruction %v", ins)
-		}
+	if !policy.CanDeny() {
+		delete(f.programs, dir)
+	} else {
+		f.programs[dir] = policy
 	}
+	return nil
 }

@@ -26,11 +26,11 @@ func rule(allow bool, typ string, major, minor int64, acc string) specs.LinuxDev
 func denyAll() specs.LinuxDeviceCgroup  { return specs.LinuxDeviceCgroup{Allow: false, Access: "rwm"} }
 func allowAll() specs.LinuxDeviceCgroup { return specs.LinuxDeviceCgroup{Allow: true, Access: "rwm"} }
 
-func ruleStrings(rs []devRule) []string {
+func ruleStrings(rs []DeviceRule) []string {
 	var out []string
 	for _, r := range rs {
 		verb := "deny "
-		if r.allow {
+		if r.Allow {
 			verb = "allow "
 		}
 		out = append(out, verb+r.String())
@@ -87,21 +87,21 @@ func TestPlanDevices(t *testing.T) {
 		name    string
 		rules   []specs.LinuxDeviceCgroup
 		created []specs.LinuxDevice
-		base    base
+		base    DeviceDefault
 		given   []string // after the defaults
 		spec    []string
 	}{
-		{name: "default spec", rules: []specs.LinuxDeviceCgroup{denyAll()}, base: denyBase},
-		{name: "privileged", rules: []specs.LinuxDeviceCgroup{allowAll()}, base: allowBase},
+		{name: "default spec", rules: []specs.LinuxDeviceCgroup{denyAll()}, base: DenyDevices},
+		{name: "privileged", rules: []specs.LinuxDeviceCgroup{allowAll()}, base: AllowDevices},
 		{
 			name:  "rules before the last reset have no effect",
 			rules: []specs.LinuxDeviceCgroup{rule(true, "c", 1, 1, "r"), denyAll(), rule(true, "c", 4, 1, "r"), allowAll(), rule(false, "c", 1, 5, "rwm")},
-			base:  allowBase, spec: []string{"deny c 1:5 rwm"},
+			base:  AllowDevices, spec: []string{"deny c 1:5 rwm"},
 		},
 		{
 			name:  "no reset: the parent's rules stand",
 			rules: []specs.LinuxDeviceCgroup{rule(false, "c", 1, 5, "w")},
-			base:  inheritBase, spec: []string{"deny c 1:5 w"},
+			base:  InheritDevices, spec: []string{"deny c 1:5 w"},
 		},
 		{
 			name:  "created devices are allowed, FIFOs left out",
@@ -112,10 +112,10 @@ func TestPlanDevices(t *testing.T) {
 				{Path: "/dev/kmsg", Type: "u", Major: 1, Minor: 11},
 				{Path: "/dev/fifo", Type: "p"},
 			},
-			base:  denyBase,
+			base:  DenyDevices,
 			given: []string{"allow c 10:229 rwm", "allow b 8:0 rwm", "allow c 1:11 rwm"},
 		},
-		{name: "created devices alone", created: []specs.LinuxDevice{{Path: "/dev/fuse", Type: "c", Major: 10, Minor: 229}}, base: inheritBase, given: []string{"allow c 10:229 rwm"}},
+		{name: "created devices alone", created: []specs.LinuxDevice{{Path: "/dev/fuse", Type: "c", Major: 10, Minor: 229}}, base: InheritDevices, given: []string{"allow c 10:229 rwm"}},
 	} {
 		p, err := planDevices(c.rules, c.created)
 		if err != nil {
@@ -152,8 +152,8 @@ func mustPlan(t *testing.T, rules ...specs.LinuxDeviceCgroup) *devicePlan {
 	return p
 }
 
-func denyParent(byte, int64, int64, access) bool  { return false }
-func allowParent(byte, int64, int64, access) bool { return true }
+func denyParent(byte, int64, int64, DeviceAccess) bool  { return false }
+func allowParent(byte, int64, int64, DeviceAccess) bool { return true }
 
 // TestPlanAllows: the last rule naming a device and an access decides
 // it; the spec's rules win over the devices every container gets.
@@ -162,21 +162,21 @@ func TestPlanAllows(t *testing.T) {
 		rule(true, "b", 8, -1, "r"), rule(false, "b", 8, 1, "r"), rule(true, "c", 1, 3, "m"), rule(false, "c", 1, 3, "w"))
 	for _, c := range []struct {
 		dev  string
-		acc  access
+		acc  DeviceAccess
 		want bool
 	}{
-		{"c 10:229", accRead | accWrite, true},
-		{"c 10:229", accMknod, false},
-		{"c 10:229", accRead | accMknod, false}, // every access must be allowed
-		{"c 1:5", accRead, false},               // a default taken away
-		{"c 1:9", accRead, true},                // a default
-		{"c 136:7", accWrite, true},
-		{"b 8:0", accRead, true},
-		{"b 8:1", accRead, false},
-		{"b 8:0", accWrite, false},
-		{"c 1:3", accRead | accMknod, true},
-		{"c 1:3", accWrite, false},
-		{"c 4:1", accRead, false}, // the base
+		{"c 10:229", AccessRead | AccessWrite, true},
+		{"c 10:229", AccessMknod, false},
+		{"c 10:229", AccessRead | AccessMknod, false}, // every access must be allowed
+		{"c 1:5", AccessRead, false},                  // a default taken away
+		{"c 1:9", AccessRead, true},                   // a default
+		{"c 136:7", AccessWrite, true},
+		{"b 8:0", AccessRead, true},
+		{"b 8:1", AccessRead, false},
+		{"b 8:0", AccessWrite, false},
+		{"c 1:3", AccessRead | AccessMknod, true},
+		{"c 1:3", AccessWrite, false},
+		{"c 4:1", AccessRead, false}, // the base
 	} {
 		var kind byte
 		var major, minor int64
@@ -186,7 +186,7 @@ func TestPlanAllows(t *testing.T) {
 		}
 	}
 	inherit := mustPlan(t, rule(false, "c", 1, 5, "w"))
-	if !inherit.allows('c', 1, 5, accRead, allowParent) || inherit.allows('c', 1, 5, accWrite, allowParent) || inherit.allows('c', 4, 1, accRead, denyParent) {
+	if !inherit.allows('c', 1, 5, AccessRead, allowParent) || inherit.allows('c', 1, 5, AccessWrite, allowParent) || inherit.allows('c', 4, 1, AccessRead, denyParent) {
 		t.Error("a plan without a reset does not defer to the parent")
 	}
 }

@@ -22,38 +22,38 @@ const devicesField = "linux.resources.devices"
 // them behind "a *:* rwm" when the default is allow.
 type v1Devices struct {
 	allowAll bool
-	excs     []devRule
+	excs     []DeviceRule
 }
 
-func (c *v1Devices) apply(r devRule) {
-	if r.kind == 'a' {
-		c.allowAll, c.excs = r.allow, nil
+func (c *v1Devices) apply(r DeviceRule) {
+	if r.Type == 'a' {
+		c.allowAll, c.excs = r.Allow, nil
 		return
 	}
-	i := slices.IndexFunc(c.excs, func(e devRule) bool {
-		return e.kind == r.kind && e.major == r.major && e.minor == r.minor
+	i := slices.IndexFunc(c.excs, func(e DeviceRule) bool {
+		return e.Type == r.Type && e.Major == r.Major && e.Minor == r.Minor
 	})
-	if r.allow == c.allowAll {
+	if r.Allow == c.allowAll {
 		if i >= 0 {
-			if c.excs[i].acc &^= r.acc; c.excs[i].acc == 0 {
+			if c.excs[i].Access &^= r.Access; c.excs[i].Access == 0 {
 				c.excs = slices.Delete(c.excs, i, i+1)
 			}
 		}
 		return
 	}
 	if i >= 0 {
-		c.excs[i].acc |= r.acc
+		c.excs[i].Access |= r.Access
 		return
 	}
-	r.allow = !c.allowAll
+	r.Allow = !c.allowAll
 	c.excs = append(c.excs, r)
 }
 
 // allows reports whether the cgroup lets access bit a to device
 // kind major:minor.
-func (c *v1Devices) allows(kind byte, major, minor int64, a access) bool {
+func (c *v1Devices) allows(kind byte, major, minor int64, a DeviceAccess) bool {
 	for _, e := range c.excs {
-		if e.acc&a != 0 && e.names(kind, major, minor) {
+		if e.Access&a != 0 && e.names(kind, major, minor) {
 			return !c.allowAll
 		}
 	}
@@ -91,9 +91,9 @@ func parseDevicesList(s string) (*v1Devices, error) {
 		if len(nums) != 2 || !ok {
 			return nil, bad
 		}
-		r := devRule{allow: true, kind: f[0][0], acc: acc}
+		r := DeviceRule{Allow: true, Type: f[0][0], Access: acc}
 		for i, s := range nums {
-			n := int64(anyNum)
+			n := int64(AnyNumber)
 			if s != "*" {
 				v, err := strconv.ParseUint(s, 10, 32)
 				if err != nil {
@@ -102,12 +102,12 @@ func parseDevicesList(s string) (*v1Devices, error) {
 				n = int64(v)
 			}
 			if i == 0 {
-				r.major = n
+				r.Major = n
 			} else {
-				r.minor = n
+				r.Minor = n
 			}
 		}
-		switch r.kind {
+		switch r.Type {
 		case 'a':
 			c.allowAll = true
 		case 'b', 'c':
@@ -128,22 +128,22 @@ func parseDevicesList(s string) (*v1Devices, error) {
 // less the accesses a later deny of the spec takes from them. The spec's
 // rules go first so that devices.list shows them first and in the
 // spec's order, as the OCI validation suite expects.
-func (p *devicePlan) v1Rules() []devRule {
-	var out []devRule
+func (p *devicePlan) v1Rules() []DeviceRule {
+	var out []DeviceRule
 	switch p.base {
-	case denyBase:
-		out = append(out, devRule{allow: false, kind: 'a', major: anyNum, minor: anyNum, acc: accAll})
-	case allowBase:
-		out = append(out, devRule{allow: true, kind: 'a', major: anyNum, minor: anyNum, acc: accAll})
+	case DenyDevices:
+		out = append(out, DeviceRule{Allow: false, Type: 'a', Major: AnyNumber, Minor: AnyNumber, Access: AccessAll})
+	case AllowDevices:
+		out = append(out, DeviceRule{Allow: true, Type: 'a', Major: AnyNumber, Minor: AnyNumber, Access: AccessAll})
 	}
 	out = append(out, p.spec...)
 	for _, g := range p.given {
 		for _, r := range p.spec {
-			if !r.allow && r.covers(g) {
-				g.acc &^= r.acc
+			if !r.Allow && r.covers(g) {
+				g.Access &^= r.Access
 			}
 		}
-		if g.acc != 0 {
+		if g.Access != 0 {
 			out = append(out, g)
 		}
 	}
@@ -155,7 +155,7 @@ func (p *devicePlan) v1Rules() []devRule {
 // kernel cannot carve one device out of an earlier rule with a
 // wildcard, and a container must not quietly get a device its spec
 // denies.
-func (p *devicePlan) planV1(cur *v1Devices) (rules []devRule, after *v1Devices, err error) {
+func (p *devicePlan) planV1(cur *v1Devices) (rules []DeviceRule, after *v1Devices, err error) {
 	rules = p.v1Rules()
 	after = &v1Devices{allowAll: cur.allowAll, excs: slices.Clone(cur.excs)}
 	for _, r := range rules {
@@ -163,13 +163,13 @@ func (p *devicePlan) planV1(cur *v1Devices) (rules []devRule, after *v1Devices, 
 	}
 	all := append(p.rules(), cur.excs...)
 	for _, d := range probes(all) {
-		for bit := accMknod; bit <= accWrite; bit <<= 1 {
-			want := p.allows(d.kind, d.major, d.minor, bit, cur.allows)
-			if got := after.allows(d.kind, d.major, d.minor, bit); got != want {
+		for bit := AccessMknod; bit <= AccessWrite; bit <<= 1 {
+			want := p.allows(d.Type, d.Major, d.Minor, bit, cur.allows)
+			if got := after.allows(d.Type, d.Major, d.Minor, bit); got != want {
 				verb := map[bool][2]string{true: {"allowed", "allow"}, false: {"denied", "deny"}}
 				return nil, nil, fmt.Errorf("%s: cgroup v1 cannot apply these rules: access %q to %c %d:%d would be %s where the rules %s it "+
 					"(v1 cannot take one device out of an earlier rule with a wildcard)",
-					devicesField, bit, d.kind, d.major, d.minor, verb[got][0], verb[want][1])
+					devicesField, bit, d.Type, d.Major, d.Minor, verb[got][0], verb[want][1])
 			}
 		}
 	}
@@ -180,22 +180,22 @@ func (p *devicePlan) planV1(cur *v1Devices) (rules []devRule, after *v1Devices, 
 // kind, each major they name and one they do not, and likewise for
 // minors. Two devices of one class match the same rules, so checking
 // these checks every device.
-func probes(rules []devRule) []devRule {
+func probes(rules []DeviceRule) []DeviceRule {
 	var majors, minors []int64
 	for _, r := range rules {
-		if r.major != anyNum {
-			majors = append(majors, r.major)
+		if r.Major != AnyNumber {
+			majors = append(majors, r.Major)
 		}
-		if r.minor != anyNum {
-			minors = append(minors, r.minor)
+		if r.Minor != AnyNumber {
+			minors = append(minors, r.Minor)
 		}
 	}
 	majors, minors = append(majors, unused(majors)), append(minors, unused(minors))
-	var out []devRule
+	var out []DeviceRule
 	for _, kind := range []byte{'b', 'c'} {
 		for _, ma := range majors {
 			for _, mi := range minors {
-				out = append(out, devRule{kind: kind, major: ma, minor: mi})
+				out = append(out, DeviceRule{Type: kind, Major: ma, Minor: mi})
 			}
 		}
 	}
@@ -233,7 +233,7 @@ func (p *devicePlan) prepareV1(f files, dir string) (*v1Writes, error) {
 // v1Writes are the rules to write to a v1 devices cgroup and what it
 // holds afterwards.
 type v1Writes struct {
-	rules []devRule
+	rules []DeviceRule
 	after *v1Devices
 }
 
@@ -242,7 +242,7 @@ type v1Writes struct {
 func (w *v1Writes) run(f files, dir string) error {
 	for _, r := range w.rules {
 		wr := write{field: devicesField, file: "devices.deny", value: r.String()}
-		if r.allow {
+		if r.Allow {
 			wr.file = "devices.allow"
 		}
 		if err := wr.run(f, dir); err != nil {

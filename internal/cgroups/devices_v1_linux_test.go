@@ -203,7 +203,7 @@ func TestV1DevicesModel(t *testing.T) {
 		}
 		for _, r := range p.v1Rules() {
 			model.apply(r)
-			file := map[bool]string{true: "devices.allow", false: "devices.deny"}[r.allow]
+			file := map[bool]string{true: "devices.allow", false: "devices.deny"}[r.Allow]
 			if err := f.write(dir, file, r.String()); err != nil {
 				t.Fatal(err)
 			}
@@ -221,15 +221,15 @@ func TestV1DevicesPlanned(t *testing.T) {
 	accepted := 0
 	for range 500 {
 		p := randomPlan(t, rnd)
-		cur := &v1Devices{excs: []devRule{{allow: true, kind: 'c', major: 1, minor: 3, acc: accAll}}}
+		cur := &v1Devices{excs: []DeviceRule{{Allow: true, Type: 'c', Major: 1, Minor: 3, Access: AccessAll}}}
 		_, after, err := p.planV1(cur)
 		if err != nil {
 			continue
 		}
 		accepted++
 		for _, d := range probes(append(p.rules(), cur.excs...)) {
-			for bit := accMknod; bit <= accWrite; bit <<= 1 {
-				if after.allows(d.kind, d.major, d.minor, bit) != p.allows(d.kind, d.major, d.minor, bit, cur.allows) {
+			for bit := AccessMknod; bit <= AccessWrite; bit <<= 1 {
+				if after.allows(d.Type, d.Major, d.Minor, bit) != p.allows(d.Type, d.Major, d.Minor, bit, cur.allows) {
 					t.Fatalf("plan %+v: %s %s differs", p, d, bit)
 				}
 			}

@@ -48,10 +48,12 @@
 // semantics and why). On v1 they go to devices.deny and devices.allow,
 // in the order that makes devices.list show the spec's rules first, and the
 // list is read back; rules v1 cannot express (a deny carved out of an
-// allowed wildcard) are refused. On v2 they become a
-// BPF_PROG_TYPE_CGROUP_DEVICE program attached to the container's cgroup
-// with BPF_F_ALLOW_MULTI (through github.com/cilium/ebpf), which lives as
-// long as the cgroup. A spec without rules leaves the cgroup's as
-// created; a cgroup the user prepared and a rootless runtime are left
-// alone.
+// allowed wildcard) are refused. On v2 they become a DevicePolicy that
+// package devicebpf compiles into a BPF_PROG_TYPE_CGROUP_DEVICE program
+// and attaches to the container's cgroup, where it lives as long as the
+// cgroup. That package registers itself (RegisterDeviceProgrammer) so that
+// only the binaries that create containers link the eBPF library; Set in
+// a binary without it refuses device rules bound for a v2 cgroup. A spec
+// without rules leaves the cgroup's as created; a cgroup the user
+// prepared and a rootless runtime are left alone.
 package cgroups

@@ -10,8 +10,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/cilium/ebpf/asm"
 )
 
 // fakeFiles stands in for the kernel's cgroup files on a plain directory
@@ -23,8 +21,10 @@ type fakeFiles struct {
 	root     string
 	attempts []string                            // "rel/file=value", "!" appended when refused
 	refuse   func(dir, name, value string) error // nil: accept everything
-	programs map[string]asm.Instructions         // dir -> the device program attached (devices_fake_linux_test.go)
+	programs map[string]*DevicePolicy            // dir -> the policy of the device program attached (devices_fake_linux_test.go)
 	devcg    map[string]*fakeDevcg               // dir -> its v1 devices cgroup, once written
+	// noProgrammer plays a binary without package devicebpf.
+	noProgrammer bool
 }
 
 func (f *fakeFiles) check(string) error { return nil }

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/cilium/ebpf/asm"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -19,7 +18,11 @@ type files interface {
 	check(dir string) error // dir lies on a cgroup file system
 	read(dir, name string) (string, error)
 	write(dir, name, value string) error
-	attach(dir string, prog asm.Instructions) error // a v2 device program (devices_v2_linux.go)
+	// canAttach says why attach cannot work, before anything is written;
+	// attach makes policy the device program of a v2 cgroup
+	// (devices_v2_linux.go).
+	canAttach() error
+	attach(dir string, policy *DevicePolicy) error
 }
 
 type hostFiles struct{}
@@ -38,9 +41,10 @@ func (hostFiles) write(dir, name, value string) error   { return writeFile(dir, 
 // The device rules (linux.resources.devices, then the devices every
 // container needs and the created ones; see devicePlan) go to the v1
 // devices controller, or become an eBPF program attached to the v2
-// cgroup. Without rules and created devices the cgroup keeps the rules it
-// was created with, and so does a cgroup the user prepared (with a
-// warning). A rootless runtime, which the kernel does not let set device
+// cgroup, which needs package devicebpf linked into the binary (see
+// RegisterDeviceProgrammer); without it such rules are an error. Without
+// rules and created devices the cgroup keeps the rules it was created
+// with, and so does a cgroup the user prepared (with a warning). A rootless runtime, which the kernel does not let set device
 // rules, applies none; it warns only when it has no cgroup at all, with
 // the other limits it then cannot apply.
 //
