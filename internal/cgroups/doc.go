@@ -56,4 +56,9 @@
 // a binary without it refuses device rules bound for a v2 cgroup. A spec
 // without rules leaves the cgroup's as created; a cgroup the user
 // prepared and a rootless runtime are left alone.
+//
+// Control files are read and written on bare descriptors, not *os.File:
+// an *os.File costs an fcntl and an epoll_ctl each, and the first one sets
+// up the Go runtime's poller, which oci-delete and oci-kill have no other
+// use for.
 package cgroups

@@ -1,8 +1,11 @@
 package cgroups
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -11,6 +14,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ocikit/ocikit/internal/fsutil"
 )
 
 // rootless reports whether the runtime lacks the host's root privileges:
@@ -20,7 +25,7 @@ func rootless() bool {
 	if os.Geteuid() != 0 {
 		return true
 	}
-	b, err := os.ReadFile("/proc/self/uid_map")
+	b, err := fsutil.ReadFile("/proc/self/uid_map")
 	if err != nil {
 		return false
 	}
@@ -29,30 +34,55 @@ func rootless() bool {
 }
 
 // readFile returns a cgroup file's content without its trailing newline.
+// Like writeFile it works on a bare descriptor: an *os.File costs an
+// fcntl and an epoll_ctl per file, and the first one sets up the Go
+// runtime's poller, none of which a cgroup file can use.
 func readFile(dir, name string) (string, error) {
-	b, err := os.ReadFile(filepath.Join(dir, name))
+	b, err := fsutil.ReadFile(filepath.Join(dir, name))
 	if err != nil {
 		return "", err
 	}
 	return strings.TrimSpace(string(b)), nil
 }
 
-// writeFile writes one value to an existing cgroup file. It never creates
-// the file: a missing one means the directory is not the cgroup we think.
+// writeFile writes one value to an existing cgroup file, in one write(2):
+// the kernel parses each write of a cgroup file as a whole value. It never
+// creates the file: a missing one means the directory is not the cgroup
+// we think.
 func writeFile(dir, name, value string) error {
 	p := filepath.Join(dir, name)
-	f, err := os.OpenFile(p, os.O_WRONLY, 0)
+	var fd int
+	err := retryEINTR(func() (err error) {
+		fd, err = unix.Open(p, unix.O_WRONLY|unix.O_CLOEXEC, 0)
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("open %q: %w", p, bare(err))
+		return fmt.Errorf("open %q: %w", p, err)
 	}
-	_, err = f.WriteString(value)
-	if cerr := f.Close(); err == nil {
+	var n int
+	err = retryEINTR(func() (err error) {
+		n, err = unix.Write(fd, []byte(value))
+		return err
+	})
+	if err == nil && n < len(value) {
+		err = io.ErrShortWrite
+	}
+	// A cgroup file may report a refused value only at close.
+	if cerr := unix.Close(fd); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("write %q: %w", p, bare(err))
+		return fmt.Errorf("write %q: %w", p, err)
 	}
 	return nil
+}
+
+func retryEINTR(fn func() error) error {
+	for {
+		if err := fn(); err != unix.EINTR {
+			return err
+		}
+	}
 }
 
 // bare strips the *fs.PathError around an errno, for messages that name
@@ -114,20 +144,88 @@ func procs(dir string) ([]int, error) {
 	return slices.Compact(pids), nil
 }
 
-// subdirs lists the child cgroups of dir (its subdirectories).
+// subdirs lists the child cgroups of dir (its subdirectories), sorted by
+// name, reading the directory with getdents64 on a bare descriptor (see
+// readFile). A directory gone meanwhile has none.
 func subdirs(dir string) ([]string, error) {
-	ents, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
+	var fd int
+	err := retryEINTR(func() (err error) {
+		fd, err = unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		return err
+	})
+	if errors.Is(err, unix.ENOENT) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, &fs.PathError{Op: "open", Path: dir, Err: err}
 	}
+	defer unix.Close(fd)
 	var out []string
-	for _, e := range ents {
-		if e.IsDir() {
-			out = append(out, filepath.Join(dir, e.Name()))
+	buf := make([]byte, 8192)
+	for {
+		var n int
+		err := retryEINTR(func() (err error) {
+			n, err = unix.Getdents(fd, buf)
+			return err
+		})
+		if err != nil {
+			return nil, &fs.PathError{Op: "readdirent", Path: dir, Err: err}
+		}
+		if n == 0 {
+			break
+		}
+		names, err := dirNames(fd, buf[:n])
+		if err != nil {
+			return nil, &fs.PathError{Op: "readdirent", Path: dir, Err: err}
+		}
+		for _, name := range names {
+			out = append(out, filepath.Join(dir, name))
 		}
 	}
+	slices.Sort(out)
 	return out, nil
+}
+
+// dirNames returns the names of the subdirectories among the struct
+// linux_dirent64 records in buf, read from directory fd:
+//
+//	u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[] (NUL-terminated)
+//
+// An entry whose type the file system does not report (DT_UNKNOWN) is
+// looked at with fstatat, not following a symlink.
+func dirNames(fd int, buf []byte) ([]string, error) {
+	const nameOff = 19
+	var names []string
+	for len(buf) > 0 {
+		if len(buf) < nameOff {
+			return nil, unix.EINVAL
+		}
+		reclen := int(binary.NativeEndian.Uint16(buf[16:18]))
+		if reclen < nameOff || reclen > len(buf) {
+			return nil, unix.EINVAL
+		}
+		typ := buf[18]
+		name := buf[nameOff:reclen]
+		if i := bytes.IndexByte(name, 0); i >= 0 {
+			name = name[:i]
+		}
+		buf = buf[reclen:]
+		if s := string(name); s != "." && s != ".." {
+			isDir := typ == unix.DT_DIR
+			if typ == unix.DT_UNKNOWN {
+				var st unix.Stat_t
+				if err := unix.Fstatat(fd, s, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+					if errors.Is(err, unix.ENOENT) {
+						continue // removed meanwhile
+					}
+					return nil, err
+				}
+				isDir = st.Mode&unix.S_IFMT == unix.S_IFDIR
+			}
+			if isDir {
+				names = append(names, s)
+			}
+		}
+	}
+	return names, nil
 }

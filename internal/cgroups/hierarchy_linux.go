@@ -1,12 +1,13 @@
 package cgroups
 
 import (
+	"bytes"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 
+	"github.com/ocikit/ocikit/internal/fsutil"
 	"github.com/ocikit/ocikit/internal/mountinfo"
 )
 
@@ -34,14 +35,14 @@ func (h Hierarchy) has(c string) bool { return slices.Contains(h.Controllers, c)
 // namespace, from /proc/self/mountinfo. A hierarchy mounted more than once
 // is listed once.
 func Hierarchies() ([]Hierarchy, error) {
-	f, err := os.Open("/proc/self/mountinfo")
+	const path = "/proc/self/mountinfo"
+	b, err := fsutil.ReadFile(path) // on a bare descriptor: see readFile
 	if err != nil {
 		return nil, fmt.Errorf("list cgroup hierarchies: %w", err)
 	}
-	defer f.Close()
-	hs, err := parseMountinfo(f)
+	hs, err := parseMountinfo(bytes.NewReader(b))
 	if err != nil {
-		return nil, fmt.Errorf("list cgroup hierarchies: read %q: %w", f.Name(), err)
+		return nil, fmt.Errorf("list cgroup hierarchies: read %q: %w", path, err)
 	}
 	return hs, nil
 }

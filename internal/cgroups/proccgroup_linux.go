@@ -2,11 +2,13 @@ package cgroups
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
+
+	"github.com/ocikit/ocikit/internal/fsutil"
 )
 
 // membership is one line of /proc/<pid>/cgroup: the process's cgroup in
@@ -19,14 +21,14 @@ type membership struct {
 
 // ownCgroups reads the caller's cgroups from /proc/self/cgroup.
 func ownCgroups() ([]membership, error) {
-	f, err := os.Open("/proc/self/cgroup")
+	const path = "/proc/self/cgroup"
+	b, err := fsutil.ReadFile(path) // on a bare descriptor: see readFile
 	if err != nil {
 		return nil, fmt.Errorf("read own cgroups: %w", err)
 	}
-	defer f.Close()
-	ms, err := parseProcCgroup(f)
+	ms, err := parseProcCgroup(bytes.NewReader(b))
 	if err != nil {
-		return nil, fmt.Errorf("read own cgroups: %q: %w", f.Name(), err)
+		return nil, fmt.Errorf("read own cgroups: %q: %w", path, err)
 	}
 	return ms, nil
 }
