@@ -4,6 +4,9 @@ package main
 import (
 	"os"
 
+	// cgroup v2 device rules: only the tools that create containers link
+	// cilium/ebpf (package devicebpf registers itself with cgroups).
+	_ "github.com/ocikit/ocikit/internal/cgroups/devicebpf"
 	"github.com/ocikit/ocikit/internal/cli"
 	"github.com/ocikit/ocikit/internal/commands"
 	"github.com/ocikit/ocikit/internal/containerinit"

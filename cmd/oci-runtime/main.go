@@ -8,6 +8,9 @@ import (
 	"os"
 	"strings"
 
+	// cgroup v2 device rules: only the tools that create containers link
+	// cilium/ebpf (package devicebpf registers itself with cgroups).
+	_ "github.com/ocikit/ocikit/internal/cgroups/devicebpf"
 	"github.com/ocikit/ocikit/internal/cli"
 	"github.com/ocikit/ocikit/internal/commands"
 	"github.com/ocikit/ocikit/internal/commands/featurescmd"
