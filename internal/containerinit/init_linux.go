@@ -48,6 +48,16 @@ func RunIfInit() {
 }
 
 func run(sock *os.File) int {
+	// The process runs the host's runtime binary until it execs the
+	// program. Not dumpable, no process of the container (an exec'd one,
+	// with the same user and capabilities) may open its /proc/PID/exe
+	// (CVE-2019-5736) or read its memory; execve makes the program
+	// dumpable as usual. With a new user namespace the kernel already
+	// made it so when the constructor became root there.
+	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+		fmt.Fprintf(os.Stderr, "ocikit init: make the process non-dumpable: %v\n", err)
+		return 1
+	}
 	var cfg initproto.Config
 	dec := json.NewDecoder(sock)
 	if err := dec.Decode(&cfg); err != nil {

@@ -191,3 +191,37 @@ func TestWaitingInitEarlyFilter(t *testing.T) {
 		})
 	}
 }
+
+// TestWaitingInitUnreachable: the waiting init's executable is the host's
+// runtime binary; no process of the container may reach it through
+// /proc/PID/exe (CVE-2019-5736) or read the init's memory, because the
+// init is not dumpable, whether the waiter or the Go init waits (a filter
+// loaded early that denies rseq keeps the Go init). A process exec'd into
+// the created container, with the same user and capabilities, tries.
+func TestWaitingInitUnreachable(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name, comm string
+		filter     *specs.LinuxSeccomp
+	}{
+		{"waiter", "oci-init-wait", nil},
+		{"go-init", "exe", filter(specs.ActAllow, specs.LinuxSyscall{Names: []string{"rseq"}, Action: specs.ActErrno})},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			r := newRT(t)
+			b := r.bundle("sleep", "1000")
+			b.spec.Process.NoNewPrivileges = false
+			b.spec.Linux.Seccomp = c.filter
+			id := r.id("unreachable-" + c.name)
+			st := r.create(b, id)
+			eventually(t, "the waiting init", func() bool { return procStatus(t, st.Pid, "Name") == c.comm })
+			res := r.oci("oci-exec", id, "sh", "-c", "readlink /proc/1/exe || echo exe-denied; head -c1 /proc/1/mem 2>/dev/null || echo mem-denied")
+			if res.code != 0 || !strings.Contains(res.stdout, "exe-denied") || !strings.Contains(res.stdout, "mem-denied") {
+				t.Errorf("the waiting init is reachable from the container: %s", res)
+			}
+			r.must("oci-delete", "--force", id)
+			assertClean(t, r.root, id)
+		})
+	}
+}
