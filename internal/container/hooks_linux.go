@@ -7,8 +7,6 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/ocikit/ocikit/internal/hooks"
-	"github.com/ocikit/ocikit/internal/spec"
-	"github.com/ocikit/ocikit/internal/state"
 )
 
 // hookState is the container's state as its hooks read it on stdin.
@@ -44,13 +42,6 @@ func runPoststop(s *specs.Spec, id, bundle string, log *slog.Logger) {
 	}
 	// No pid: the number may belong to another process by now.
 	hooks.RunWarn(hooks.Poststop, hs, hookState(s, id, 0, bundle, specs.StateStopped), log)
-}
-
-// savedSpec reads the spec the container was created with from its
-// folder; the hooks after create are taken from it, never from the
-// bundle, which may have changed.
-func savedSpec(c *state.Container) (*specs.Spec, error) {
-	return spec.Load(c.Path(specFile))
 }
 
 // logOr returns log, or for a caller that gives none a logger of
