@@ -96,12 +96,16 @@ func Exec(o *ExecOptions) (code, pid int, err error) {
 	}
 	var fg *foreground
 	if !o.Detach {
-		// Catch signals before the process exists so none is lost.
-		if fg, err = newForeground(o.Process.Terminal && o.ConsoleSocket == ""); err != nil {
-			return 0, 0, wrap(err)
-		}
+		// Catching the signals to forward takes about a millisecond
+		// (see catchSignals): it goes on while the process is launched
+		// and is over before the process gets its config, so none sent
+		// once the program may run is lost.
+		fg = catchSignals()
 		defer fg.close()
-		if fg.theirs != nil {
+		if o.Process.Terminal && o.ConsoleSocket == "" {
+			if err := fg.openConsole(); err != nil {
+				return 0, 0, wrap(err)
+			}
 			cfg.ConsoleFD = l.add(fg.theirs)
 		}
 	}
@@ -127,6 +131,9 @@ func Exec(o *ExecOptions) (code, pid int, err error) {
 	if !state.Alive(rec.Pid, rec.InitStartTime) {
 		p.kill()
 		return 0, 0, wrap(errors.New("the container stopped"))
+	}
+	if fg != nil {
+		fg.awaitSignals()
 	}
 	if err := json.NewEncoder(l.sock).Encode(&cfg); err != nil {
 		p.kill()

@@ -25,20 +25,6 @@ type foreground struct {
 	sess   *tty.Session
 }
 
-// newForeground catches the signals to forward, waiting until every one
-// is, and with terminal makes the console socketpair.
-func newForeground(terminal bool) (*foreground, error) {
-	f := catchSignals()
-	if terminal {
-		if err := f.openConsole(); err != nil {
-			f.close()
-			return nil, err
-		}
-	}
-	f.awaitSignals()
-	return f, nil
-}
-
 // catchSignals starts catching the signals to forward and returns at
 // once; awaitSignals waits until every one is caught, and must return
 // before the program can exist.
