@@ -162,7 +162,7 @@ func (p *devicePlan) planV1(cur *v1Devices) (rules []DeviceRule, after *v1Device
 		after.apply(r)
 	}
 	all := append(p.rules(), cur.excs...)
-	for _, d := range probes(all) {
+	for _, d := range DeviceProbes(all) {
 		for bit := AccessMknod; bit <= AccessWrite; bit <<= 1 {
 			want := p.allows(d.Type, d.Major, d.Minor, bit, cur.allows)
 			if got := after.allows(d.Type, d.Major, d.Minor, bit); got != want {
@@ -176,11 +176,11 @@ func (p *devicePlan) planV1(cur *v1Devices) (rules []DeviceRule, after *v1Device
 	return rules, after, nil
 }
 
-// probes returns one device of each class the rules tell apart: every
-// kind, each major they name and one they do not, and likewise for
+// DeviceProbes returns one device of each class the rules tell apart:
+// every kind, each major they name and one they do not, and likewise for
 // minors. Two devices of one class match the same rules, so checking
-// these checks every device.
-func probes(rules []DeviceRule) []DeviceRule {
+// these checks every device (the v1 plan here, the v2 program's tests).
+func DeviceProbes(rules []DeviceRule) []DeviceRule {
 	var majors, minors []int64
 	for _, r := range rules {
 		if r.Major != AnyNumber {

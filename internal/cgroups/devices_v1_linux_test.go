@@ -227,7 +227,7 @@ func TestV1DevicesPlanned(t *testing.T) {
 			continue
 		}
 		accepted++
-		for _, d := range probes(append(p.rules(), cur.excs...)) {
+		for _, d := range DeviceProbes(append(p.rules(), cur.excs...)) {
 			for bit := AccessMknod; bit <= AccessWrite; bit <<= 1 {
 				if after.allows(d.Type, d.Major, d.Minor, bit) != p.allows(d.Type, d.Major, d.Minor, bit, cur.allows) {
 					t.Fatalf("plan %+v: %s %s differs", p, d, bit)

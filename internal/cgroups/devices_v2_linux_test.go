@@ -1,10 +1,6 @@
 package cgroups
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -105,29 +101,5 @@ func TestDevicePolicy(t *testing.T) {
 	}
 	if !(&DevicePolicy{Default: DenyDevices}).CanDeny() {
 		t.Error("deny by default cannot deny")
-	}
-}
-
-// TestNoEBPF keeps the eBPF library out of this package: the tools that
-// only find, signal and remove cgroups link it, and must stay small.
-func TestNoEBPF(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs go list")
-	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
-		if _, err := os.Stat(goTool); err != nil {
-			t.Skip("no go command to list the dependencies")
-		}
-	}
-	out, err := exec.Command(goTool, "list", "-deps", ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go list: %v\n%s", err, out)
-	}
-	for _, dep := range strings.Fields(string(out)) {
-		if strings.HasPrefix(dep, "github.com/cilium/") || strings.HasSuffix(dep, "/devicebpf") {
-			t.Errorf("the package depends on %s", dep)
-		}
 	}
 }

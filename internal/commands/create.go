@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"github.com/ocikit/ocikit/internal/commands/statecmd"
 	"os"
 
 	"github.com/ocikit/ocikit/internal/cli"
@@ -18,7 +19,7 @@ type CreateFlags struct {
 }
 
 func (f *CreateFlags) options(e *cli.Env, id string, stdout *os.File) (container.CreateOptions, error) {
-	store, err := openStore(e)
+	store, err := statecmd.OpenStore(e)
 	if err != nil {
 		return container.CreateOptions{}, err
 	}

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"fmt"
+	"github.com/ocikit/ocikit/internal/commands/statecmd"
 	"io"
 	"os"
 
@@ -29,7 +30,7 @@ type Exec struct {
 }
 
 func (c *Exec) Run(e *cli.Env) error {
-	store, err := openStore(e)
+	store, err := statecmd.OpenStore(e)
 	if err != nil {
 		return err
 	}

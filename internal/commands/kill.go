@@ -2,6 +2,7 @@ package commands
 
 import (
 	"github.com/ocikit/ocikit/internal/cli"
+	"github.com/ocikit/ocikit/internal/commands/statecmd"
 	"github.com/ocikit/ocikit/internal/container"
 	"github.com/ocikit/ocikit/internal/signals"
 )
@@ -18,7 +19,7 @@ func (c *Kill) Run(e *cli.Env) error {
 	if err != nil {
 		return cli.Usagef("%v", err)
 	}
-	store, err := openStore(e)
+	store, err := statecmd.OpenStore(e)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package commands
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/ocikit/ocikit/internal/commands/statecmd"
 	"strings"
 	"text/tabwriter"
 
@@ -22,7 +23,7 @@ type psLine struct {
 }
 
 func (c *Ps) Run(e *cli.Env) error {
-	store, err := openStore(e)
+	store, err := statecmd.OpenStore(e)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"github.com/ocikit/ocikit/internal/cli"
+	"github.com/ocikit/ocikit/internal/commands/statecmd"
 	"github.com/ocikit/ocikit/internal/container"
 )
 
@@ -11,7 +12,7 @@ type Start struct {
 }
 
 func (c *Start) Run(e *cli.Env) error {
-	store, err := openStore(e)
+	store, err := statecmd.OpenStore(e)
 	if err != nil {
 		return err
 	}

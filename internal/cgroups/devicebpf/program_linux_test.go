@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"slices"
 	"testing"
 
 	"github.com/ocikit/ocikit/internal/cgroups"
@@ -107,7 +106,7 @@ func TestProgramSemantics(t *testing.T) {
 	}
 	for _, p := range policies {
 		prog := program(p)
-		for _, d := range probes(p.Rules) {
+		for _, d := range cgroups.DeviceProbes(p.Rules) {
 			for acc := cgroups.DeviceAccess(1); acc <= cgroups.AccessAll; acc++ {
 				want := p.Allows(d.Type, d.Major, d.Minor, acc)
 				got := uint64(1)
@@ -137,37 +136,4 @@ func randomPolicy(rnd *rand.Rand) *cgroups.DevicePolicy {
 		})
 	}
 	return p
-}
-
-// probes returns one device of each class the rules tell apart: both
-// types, each major they name and one they do not, and likewise for
-// minors. Two devices of one class match the same rules.
-func probes(rules []cgroups.DeviceRule) []cgroups.DeviceRule {
-	var majors, minors []int64
-	for _, r := range rules {
-		if r.Major != wild {
-			majors = append(majors, r.Major)
-		}
-		if r.Minor != wild {
-			minors = append(minors, r.Minor)
-		}
-	}
-	majors, minors = append(majors, unused(majors)), append(minors, unused(minors))
-	var out []cgroups.DeviceRule
-	for _, typ := range []byte{'b', 'c'} {
-		for _, ma := range majors {
-			for _, mi := range minors {
-				out = append(out, cgroups.DeviceRule{Type: typ, Major: ma, Minor: mi})
-			}
-		}
-	}
-	return out
-}
-
-func unused(ns []int64) int64 {
-	var n int64
-	for slices.Contains(ns, n) {
-		n++
-	}
-	return n
 }

@@ -10,8 +10,10 @@ import (
 	"github.com/ocikit/ocikit/internal/state"
 )
 
-// openStore returns the state store the global flags name.
-func openStore(e *cli.Env) (*state.Store, error) {
+// OpenStore returns the state store the global flags name. (It is not in
+// package cli, so that the tools without containers, oci-spec and
+// oci-bundle, do not link the state store.)
+func OpenStore(e *cli.Env) (*state.Store, error) {
 	root, err := e.Globals.StateRoot()
 	if err != nil {
 		return nil, err

@@ -16,7 +16,7 @@ type State struct {
 }
 
 func (c *State) Run(e *cli.Env) error {
-	store, err := openStore(e)
+	store, err := OpenStore(e)
 	if err != nil {
 		return err
 	}
@@ -76,7 +76,7 @@ type List struct {
 }
 
 func (c *List) Run(e *cli.Env) error {
-	store, err := openStore(e)
+	store, err := OpenStore(e)
 	if err != nil {
 		return err
 	}
