@@ -20,6 +20,8 @@ type command struct {
 	Get      getCmd      `cmd:"" help:"Print the value at PATH: strings bare, other values as JSON."`
 	Set      setCmd      `cmd:"" help:"Set PATH to VALUE (JSON when valid JSON, else a string); several pairs may follow."`
 	Delete   deleteCmd   `cmd:"" help:"Remove the value at PATH."`
+
+	Features speccmd.Features `cmd:"" help:"Print what this runtime supports (the runtime-spec features document)."`
 }
 
 type generateCmd struct {

@@ -1,5 +1,6 @@
 // Package featurescmd holds the features command of oci-runtime (runc
-// features), which reports what the root filesystem, seccomp, capability
-// and hook code support. It is apart from package commands so that only
-// oci-runtime links those packages for it.
+// features), which prints the document package features computes from
+// what the root filesystem, seccomp, capability and hook code support. It
+// is apart from package commands so that the lifecycle tools do not link
+// those packages for it.
 package featurescmd

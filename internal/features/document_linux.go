@@ -1,0 +1,141 @@
+package features
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/opencontainers/runtime-spec/specs-go/features"
+
+	"github.com/ocikit/ocikit/internal/caps"
+	"github.com/ocikit/ocikit/internal/hooks"
+	"github.com/ocikit/ocikit/internal/initproto"
+	"github.com/ocikit/ocikit/internal/process"
+	"github.com/ocikit/ocikit/internal/rootfs"
+	"github.com/ocikit/ocikit/internal/seccomp"
+)
+
+// OCIVersionMin is the oldest runtime-spec version whose configs this
+// runtime reads (package spec accepts every 1.x from 1.0.0).
+const OCIVersionMin = "1.0.0"
+
+// VersionAnnotation is the annotation of the document that carries the
+// runtime's own version.
+const VersionAnnotation = "io.github.ocikit.version"
+
+// namespaceFiles maps each namespace type of the spec to its file under
+// /proc/self/ns, which exists when the running kernel has that kind.
+var namespaceFiles = []struct {
+	typ  specs.LinuxNamespaceType
+	file string
+}{
+	{specs.CgroupNamespace, "cgroup"},
+	{specs.IPCNamespace, "ipc"},
+	{specs.MountNamespace, "mnt"},
+	{specs.NetworkNamespace, "net"},
+	{specs.PIDNamespace, "pid"},
+	{specs.TimeNamespace, "time"},
+	{specs.UserNamespace, "user"},
+	{specs.UTSNamespace, "uts"},
+}
+
+// Document returns the features of this runtime on this machine; version
+// is the runtime's version, put in the annotations.
+func Document(version string) *features.Features {
+	yes, no := true, false
+	return &features.Features{
+		OCIVersionMin: OCIVersionMin,
+		OCIVersionMax: specs.Version,
+		Hooks:         hookNames(),
+		MountOptions:  rootfs.MountOptions(),
+		Linux: &features.Linux{
+			Namespaces:   namespaces("/proc/self/ns"),
+			Capabilities: capabilities(process.LastCap()),
+			// Package cgroups manages v1 hierarchies and the unified one,
+			// each controller in whichever carries it (hybrid hosts
+			// included). It refuses systemd cgroup paths (slice:prefix:name)
+			// and linux.resources.rdma, so neither is claimed.
+			Cgroup: &features.Cgroup{V1: &yes, V2: &yes, Systemd: &no, SystemdUser: &no, Rdma: &no},
+			// The names come from the plain-Go half of package seccomp,
+			// which compiles the filter; the libseccomp half is linked
+			// only by the tools that carry the init, so the document does
+			// not report libseccomp's version. SCMP_ACT_NOTIFY is not
+			// among the actions: there is no listener support.
+			Seccomp: &features.Seccomp{
+				Enabled:        &yes,
+				Actions:        seccomp.Actions(),
+				Operators:      seccomp.Operators(),
+				Archs:          seccomp.Archs(),
+				KnownFlags:     seccomp.KnownFlags(),
+				SupportedFlags: seccomp.SupportedFlags(),
+			},
+			// No code reads process.apparmorProfile, selinuxLabel,
+			// mountLabel, linux.intelRdt or linux.netDevices; the mount
+			// code refuses id-mapped mounts (uidMappings on a mount, the
+			// idmap option).
+			Apparmor:        &features.Apparmor{Enabled: &no},
+			Selinux:         &features.Selinux{Enabled: &no},
+			IntelRdt:        &features.IntelRdt{Enabled: &no},
+			MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &no}},
+			NetDevices:      &features.NetDevices{Enabled: &no},
+		},
+		Annotations: map[string]string{VersionAnnotation: version},
+	}
+}
+
+// Write prints the features document, indented, as runc features does.
+func Write(w io.Writer, version string) error {
+	b, err := json.MarshalIndent(Document(version), "", "    ")
+	if err != nil {
+		return fmt.Errorf("encode features: %w", err)
+	}
+	_, err = fmt.Fprintf(w, "%s\n", b)
+	return err
+}
+
+// hookNames lists the hook kinds this runtime runs, as config.json names
+// them.
+func hookNames() []string {
+	var names []string
+	for _, k := range hooks.Kinds() {
+		names = append(names, string(k))
+	}
+	return names
+}
+
+// namespaces lists the namespace types the runtime can create (those the
+// bootstrap has a clone flag for) that the running kernel has: a kernel
+// without, say, time namespaces has no nsDir/time. When nsDir cannot be
+// read at all (no /proc), the list is the runtime's alone.
+func namespaces(nsDir string) []string {
+	_, dirErr := os.Stat(nsDir)
+	var out []string
+	for _, ns := range namespaceFiles {
+		if _, err := initproto.CloneFlag(string(ns.typ)); err != nil {
+			continue
+		}
+		if dirErr == nil {
+			if _, err := os.Lstat(nsDir + "/" + ns.file); errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+		}
+		out = append(out, string(ns.typ))
+	}
+	return out
+}
+
+// capabilities lists the capability names package caps knows, up to
+// number last, the running kernel's highest: the init leaves out any
+// capability above it (a spec written for a newer kernel still runs), so
+// listing one would promise what the container cannot get.
+func capabilities(last int) []string {
+	names := caps.Names()
+	if last >= 0 && last < len(names)-1 {
+		names = names[:last+1]
+	}
+	return names
+}
