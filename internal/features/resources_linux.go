@@ -1,0 +1,86 @@
+package features
+
+import (
+	"reflect"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/opencontainers/runtime-spec/specs-go/features"
+)
+
+// checkResources reports the linux.resources fields package cgroups does
+// not apply. It applies memory (but kernel and kernelTCP), pids, cpu,
+// cpuset and the device rules, and refuses anything else that holds a
+// value rather than run a container without a limit it asked for (Set's
+// unsupported): those are errors. The kernel memory limits are deprecated
+// and gone from the kernel; Set drops them, so they are warnings.
+//
+// A zero value counts as unset, as it does for Set: engines write
+// "blockIO": {} or "shares": 0 to mean "no limit".
+func checkResources(r *report, res *specs.LinuxResources, cg *features.Cgroup) {
+	if res == nil {
+		return
+	}
+	var mem specs.LinuxMemory
+	if res.Memory != nil {
+		mem = *res.Memory
+	}
+	var cpu specs.LinuxCPU
+	if res.CPU != nil {
+		cpu = *res.CPU
+	}
+	if isSet(res.Rdma) && (cg == nil || !enabled(cg.Rdma)) {
+		r.refused("linux.resources.rdma", "the rdma controller is not supported: oci-create refuses the spec")
+	}
+	for _, u := range []struct {
+		field string
+		v     any
+	}{
+		{"blockIO", res.BlockIO},
+		{"hugepageLimits", res.HugepageLimits},
+		{"network", res.Network},
+		{"unified", res.Unified},
+		{"memory.useHierarchy", mem.UseHierarchy},
+		{"cpu.burst", cpu.Burst},
+		{"cpu.idle", cpu.Idle},
+	} {
+		if isSet(u.v) {
+			r.refused("linux.resources."+u.field, "not supported by this runtime: oci-create refuses the spec")
+		}
+	}
+	for _, u := range []struct {
+		field string
+		v     any
+	}{
+		{"memory.kernel", mem.Kernel},       //nolint:staticcheck // deprecated, still a field to judge
+		{"memory.kernelTCP", mem.KernelTCP}, //nolint:staticcheck // deprecated, still a field to judge
+	} {
+		if isSet(u.v) {
+			r.ignored("linux.resources."+u.field, "ignored: deprecated, and no kernel since 5.4 has the limit")
+		}
+	}
+}
+
+// isSet reports whether v holds something: a non-nil pointer to a value
+// that is set, a non-empty slice or map, a non-zero number or string,
+// true, or a struct with a field that is set.
+func isSet(v any) bool { return setValue(reflect.ValueOf(v)) }
+
+func setValue(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Invalid:
+		return false
+	case reflect.Pointer, reflect.Interface:
+		return !v.IsNil() && setValue(v.Elem())
+	case reflect.Slice, reflect.Map:
+		return v.Len() > 0
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if setValue(v.Field(i)) {
+				return true
+			}
+		}
+		return false
+	default:
+		return !v.IsZero()
+	}
+}
