@@ -1,12 +1,12 @@
 package specedit
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/ocikit/ocikit/internal/fsutil"
 )
@@ -52,12 +52,17 @@ func EditFile(file string, stdin io.Reader, stdout io.Writer, edit func(doc []by
 	if err != nil {
 		return err
 	}
+	if err := CheckDoc(doc); err != nil {
+		return wrapDocErr(file, err)
+	}
 	out, err := edit(doc)
 	if err != nil {
 		return wrapDocErr(file, err)
 	}
-	if !json.Valid(out) {
-		return wrapDocErr(file, errors.New("edit produced invalid JSON"))
+	// Whatever the edit, only a document goes to disk: a config that is
+	// not one JSON object would stop every later command on the bundle.
+	if err := CheckDoc(out); err != nil {
+		return wrapDocErr(file, fmt.Errorf("edit result: %w", err))
 	}
 	if file == "-" {
 		if len(out) > 0 && out[len(out)-1] != '\n' {
@@ -81,20 +86,83 @@ func EditFile(file string, stdin io.Reader, stdout io.Writer, edit func(doc []by
 	return nil
 }
 
-// SetPairs returns an edit that sets each path/value pair in turn.
+// SetPairs returns an edit that sets each path/value pair in turn, the
+// values taken as Set takes them.
 func SetPairs(pairs []string, forceString bool) (func([]byte) ([]byte, error), error) {
+	t := TypeAuto
+	if forceString {
+		t = TypeString
+	}
+	return SetPairsAs(pairs, t)
+}
+
+// SetPairsAs returns an edit that sets each path/value pair in turn, the
+// values taken as t says. A value that t refuses is an error before any
+// file is read.
+func SetPairsAs(pairs []string, t ValueType) (func([]byte) ([]byte, error), error) {
 	if len(pairs) == 0 || len(pairs)%2 != 0 {
 		return nil, fmt.Errorf("set needs PATH VALUE pairs, got %d arguments", len(pairs))
 	}
+	raws := make([][]byte, len(pairs)/2)
+	for i := range raws {
+		raw, err := RawValue(pairs[2*i+1], t)
+		if err != nil {
+			return nil, fmt.Errorf("set %q: %w", pairs[2*i], err)
+		}
+		raws[i] = []byte(raw)
+	}
 	return func(doc []byte) ([]byte, error) {
 		var err error
-		for i := 0; i < len(pairs); i += 2 {
-			if doc, err = Set(doc, pairs[i], pairs[i+1], forceString); err != nil {
+		for i, raw := range raws {
+			if doc, err = SetRaw(doc, pairs[2*i], raw); err != nil {
 				return nil, err
 			}
 		}
 		return doc, nil
 	}, nil
+}
+
+// DeletePaths returns an edit that deletes each path in turn; every one
+// must exist.
+func DeletePaths(paths []string) func([]byte) ([]byte, error) {
+	return func(doc []byte) ([]byte, error) {
+		var err error
+		for _, p := range paths {
+			if doc, err = Delete(doc, p); err != nil {
+				return nil, err
+			}
+		}
+		return doc, nil
+	}
+}
+
+// ReadStdinArg replaces the one argument among args that is "-" with the
+// text of stdin, less one trailing newline (as the shell's $(...) drops
+// it), so a value can come from a pipe or a file: `jq .x f | oci-spec
+// set process.args -`. Stdin can be read only once, so two "-" are an
+// error, and so is one when the config itself comes from stdin
+// (configFromStdin).
+func ReadStdinArg(args []string, configFromStdin bool, stdin io.Reader) error {
+	at := -1
+	for i, a := range args {
+		if a != "-" {
+			continue
+		}
+		if at >= 0 || configFromStdin {
+			return errors.New("stdin can be read once: only one of the config (-f -) and the values may be -")
+		}
+		at = i
+	}
+	if at < 0 {
+		return nil
+	}
+	data, err := io.ReadAll(stdin)
+	if err != nil {
+		return fmt.Errorf("value from stdin: %w", err)
+	}
+	s := strings.TrimSuffix(string(data), "\n")
+	args[at] = strings.TrimSuffix(s, "\r")
+	return nil
 }
 
 func wrapDocErr(file string, err error) error {
