@@ -38,12 +38,40 @@ func LoadRaw(path string) (*specs.Spec, []byte, error) {
 	return s, data, nil
 }
 
-// Parse decodes and validates a config.json document. The document must be
-// exactly one JSON object: runc silently accepts `null` (an empty spec) and
-// ignores anything after the first value, which hides truncated or
-// concatenated files. Unknown fields are accepted so that configs written
-// for newer runtimes still load.
+// Parse decodes and validates a config.json document, as create does: the
+// errors of Check, as one error, except that the document's shape is
+// walked (Shape) only when decoding finds a type mismatch, to name every
+// mistyped field by its path; warnings are not reported.
+//
+// The document must be exactly one JSON object: runc silently accepts
+// `null` (an empty spec) and ignores anything after the first value, which
+// hides truncated or concatenated files. Unknown fields are accepted so
+// that configs written for newer runtimes still load.
 func Parse(data []byte) (*specs.Spec, error) {
+	s, err := decode(data)
+	if err != nil {
+		var te *typeError
+		if errors.As(err, &te) {
+			if serr := problemsError(Shape(data)); serr != nil {
+				return nil, serr
+			}
+		}
+		return nil, err
+	}
+	if err := Validate(s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// typeError is a JSON value of the wrong type for its field.
+type typeError struct{ err error }
+
+func (e *typeError) Error() string { return e.err.Error() }
+func (e *typeError) Unwrap() error { return e.err }
+
+// decode decodes exactly one JSON object into a spec.
+func decode(data []byte) (*specs.Spec, error) {
 	trimmed := bytes.TrimSpace(data)
 	switch {
 	case len(trimmed) == 0:
@@ -56,15 +84,16 @@ func Parse(data []byte) (*specs.Spec, error) {
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
 	var s specs.Spec
 	if err := dec.Decode(&s); err != nil {
+		var ute *json.UnmarshalTypeError
+		if errors.As(err, &ute) {
+			err = &typeError{err}
+		}
 		return nil, fmt.Errorf("decode config: %w", err)
 	}
 	// Anything but the end of input after the object is an error, whether
 	// it is a second value or garbage.
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("decode config: trailing data after the config object at offset %d", dec.InputOffset())
-	}
-	if err := Validate(&s); err != nil {
-		return nil, err
 	}
 	return &s, nil
 }

@@ -101,7 +101,7 @@ func TestParseStrict(t *testing.T) {
 		good + "{}":         "trailing data",
 		good + "garbage":    "trailing data",
 		good + "]":          "trailing data",
-		`{"ociVersion": 1}`: "decode config",
+		`{"ociVersion": 1}`: "ociVersion: must be a string, not the number 1",
 		good[:len(good)-10]: "decode config",
 	}
 	for in, want := range cases {
