@@ -88,7 +88,7 @@ func TestChanges(t *testing.T) {
 			"process.rlimits.1": `{"type":"RLIMIT_CORE","hard":18446744073709551615,"soft":18446744073709551615}`,
 			"process.rlimits.2": `{"type":"RLIMIT_NPROC","hard":10,"soft":10}`}},
 		{"mount bind", Changes{Mounts: []string{"type=bind,src=/data,dst=/data,options=ro"}}, map[string]string{
-			"mounts.#":  `8`,
+			"mounts.#": `8`,
 			"mounts.7": `{"destination":"/data","type":"bind","source":"/data","options":["rbind","ro"]}`}},
 		{"mount default type bind keeps bind", Changes{Mounts: []string{"source=/a,target=/b,options=bind,ro"}}, map[string]string{
 			"mounts.7": `{"destination":"/b","type":"bind","source":"/a","options":["bind","ro"]}`}},
