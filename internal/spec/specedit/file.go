@@ -1,6 +1,8 @@
 package specedit
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -38,6 +40,15 @@ func GetFile(file, path string, stdin io.Reader, w io.Writer) error {
 	v, err := Get(doc, path)
 	if err != nil {
 		return wrapDocErr(file, err)
+	}
+	// A value cut out of an indented file starts at the left margin
+	// but its inner lines keep their depth in the file: indent it again
+	// so it prints as a whole.
+	if strings.Contains(v, "\n") {
+		var b bytes.Buffer
+		if json.Indent(&b, []byte(v), "", "\t") == nil {
+			v = b.String()
+		}
 	}
 	_, err = fmt.Fprintln(w, v)
 	return err
