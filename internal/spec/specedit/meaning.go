@@ -166,14 +166,14 @@ func marshal(v any) (string, error) {
 	return strings.TrimSuffix(buf.String(), "\n"), nil
 }
 
-// setJSON stores v, marshalled, at path through Set, so it gets the same
-// checks and keeps the rest of the text as it is.
+// setJSON stores v, marshalled, at path through SetRaw, so it gets the
+// same checks and layout as every path edit.
 func setJSON(doc []byte, path string, v any) ([]byte, error) {
 	raw, err := marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("set %q: %w", path, err)
 	}
-	return Set(doc, path, raw, false)
+	return SetRaw(doc, path, []byte(raw))
 }
 
 // arrayAt returns the array at path; ok is false when the path is
@@ -202,17 +202,14 @@ func objectAt(doc []byte, path string) (gjson.Result, bool, error) {
 	return r, true, nil
 }
 
-// appendJSON adds v at the end of the array at path, creating the array
-// when it is missing.
+// appendJSON adds v, marshalled, at the end of the array at path through
+// AppendRaw, which makes the array when it is missing.
 func appendJSON(doc []byte, path string, v any) ([]byte, error) {
-	_, ok, err := arrayAt(doc, path)
+	raw, err := marshal(v)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("append %q: %w", path, err)
 	}
-	if !ok {
-		return setJSON(doc, path, []any{v})
-	}
-	return setJSON(doc, path+".-1", v)
+	return AppendRaw(doc, path, []byte(raw))
 }
 
 // deleteIndexes removes the elements at idx (ascending) from the array at
