@@ -47,6 +47,11 @@ func LoadRaw(path string) (*specs.Spec, []byte, error) {
 // `null` (an empty spec) and ignores anything after the first value, which
 // hides truncated or concatenated files. Unknown fields are accepted so
 // that configs written for newer runtimes still load.
+//
+// Walking the shape costs more than decoding (a second decode into generic
+// values), so create leaves it to oci-spec validate when the document
+// decodes: a required number or boolean left out (a mapping's containerID,
+// an rlimit's soft) then reads as zero here, as encoding/json has it.
 func Parse(data []byte) (*specs.Spec, error) {
 	s, err := decode(data)
 	if err != nil {

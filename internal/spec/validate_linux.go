@@ -72,7 +72,13 @@ func checkLinux(c *collector, s *specs.Spec) {
 	}
 	checkAbsPaths(c, "linux.maskedPaths", l.MaskedPaths)
 	checkAbsPaths(c, "linux.readonlyPaths", l.ReadonlyPaths)
-	if p := l.RootfsPropagation; p != "" && !knownPropagation(p) {
+	switch p := l.RootfsPropagation; {
+	case p == "" || knownPropagation(p):
+	case knownPropagation(strings.TrimPrefix(p, "r")):
+		// Outside the schema's enumeration, but runc and crun take the
+		// recursive forms and container managers write them.
+		c.warnf("linux.rootfsPropagation", "%q is not in the runtime-spec (private, shared, slave, unbindable); taken as runc does", p)
+	default:
 		c.errorf("linux.rootfsPropagation", "unknown propagation %q", p)
 	}
 	if l.Seccomp != nil {
@@ -182,23 +188,15 @@ func checkDevices(c *collector, ds []specs.LinuxDevice) {
 	}
 }
 
-// checkSysctlKey checks that a sysctl key names a file under /proc/sys:
-// the key becomes a path there, so ".." or "/" in it could reach other
-// files of the runtime's choosing.
+// checkSysctlKey checks a sysctl key as the init will use it: dots become
+// slashes and the result a path under /proc/sys, so a key that would start
+// with a slash is refused there, after the container is half built.
 func checkSysctlKey(c *collector, k string) {
-	p := key("linux.sysctl", k)
-	if k == "" {
+	switch {
+	case k == "":
 		c.errorf("linux.sysctl", "empty key")
-		return
-	}
-	for _, part := range strings.FieldsFunc(k, func(r rune) bool { return r == '.' || r == '/' }) {
-		if part == ".." {
-			c.errorf(p, "key %q leaves /proc/sys", k)
-			return
-		}
-	}
-	if strings.HasPrefix(k, "/") || strings.HasPrefix(k, ".") {
-		c.errorf(p, "key %q is not a sysctl name", k)
+	case k[0] == '.' || k[0] == '/':
+		c.errorf(key("linux.sysctl", k), "key %q is not a sysctl name (it would not be under /proc/sys)", k)
 	}
 }
 
