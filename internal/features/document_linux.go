@@ -64,12 +64,13 @@ func Document(version string) *features.Features {
 			// which compiles the filter; the libseccomp half is linked
 			// only by the tools that carry the init, so the document does
 			// not report libseccomp's version. SCMP_ACT_NOTIFY is not
-			// among the actions: there is no listener support.
+			// among the actions: there is no listener support. The
+			// architectures are those a filter built here can hold.
 			Seccomp: &features.Seccomp{
 				Enabled:        &yes,
 				Actions:        seccomp.Actions(),
 				Operators:      seccomp.Operators(),
-				Archs:          seccomp.Archs(),
+				Archs:          seccompArchs(),
 				KnownFlags:     seccomp.KnownFlags(),
 				SupportedFlags: seccomp.SupportedFlags(),
 			},
@@ -138,4 +139,27 @@ func capabilities(last int) []string {
 		names = names[:last+1]
 	}
 	return names
+}
+
+// auditArchLE is linux/audit.h's __AUDIT_ARCH_LE, the bit of an
+// AUDIT_ARCH_* value that marks a little-endian architecture.
+const auditArchLE = 0x40000000
+
+// seccompArchs lists the architectures package seccomp knows that a filter
+// built on this machine can cover. The filter always holds the native
+// architecture first, and libseccomp refuses (EDOM) to add one of the
+// other byte order to it: on x86_64, SCMP_ARCH_S390X or SCMP_ARCH_MIPS
+// make oci-create fail, so they are not advertised.
+func seccompArchs() []string {
+	native, ok := seccomp.NativeArch()
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, name := range seccomp.Archs() {
+		if a, ok := seccomp.LookupArch(name); ok && a.Audit&auditArchLE == native.Audit&auditArchLE {
+			out = append(out, name)
+		}
+	}
+	return out
 }

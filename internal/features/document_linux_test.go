@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -196,6 +197,20 @@ func TestSeccomp(t *testing.T) {
 		if _, err := seccomp.Compile(&specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Architectures: []specs.Arch{specs.Arch(a)}}); err != nil {
 			t.Errorf("arch %s: %v", a, err)
 		}
+	}
+	native, _ := seccomp.NativeArch()
+	if !slices.Contains(sc.Archs, native.Name) {
+		t.Errorf("archs %v lack the native %s", sc.Archs, native.Name)
+	}
+	for _, name := range seccomp.Archs() {
+		a, _ := seccomp.LookupArch(name)
+		sameOrder := a.Audit&auditArchLE == native.Audit&auditArchLE
+		if slices.Contains(sc.Archs, name) != sameOrder {
+			t.Errorf("arch %s: listed %v, but of the native byte order %v", name, !sameOrder, sameOrder)
+		}
+	}
+	if runtime.GOARCH == "amd64" && (!slices.Contains(sc.Archs, "SCMP_ARCH_X86") || slices.Contains(sc.Archs, "SCMP_ARCH_S390X")) {
+		t.Errorf("archs on amd64: %v", sc.Archs)
 	}
 	allow := []unix.SockFilter{{Code: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_ALLOW}}
 	for _, fl := range sc.KnownFlags {
