@@ -19,6 +19,8 @@ type command struct {
 	Delete   speccmd.Delete   `cmd:"" help:"Remove the value at each PATH."`
 	Append   speccmd.Append   `cmd:"" help:"Add VALUE to the end of the array at PATH."`
 	Merge    speccmd.Merge    `cmd:"" help:"Merge a JSON object into the config (RFC 7386 merge patch)."`
+	Args     speccmd.Args     `cmd:"" help:"Set the program the container runs (process.args)."`
+	Edit     speccmd.Modify   `cmd:"" help:"Make common edits by meaning: env, cwd, user, terminal, hostname, mounts, namespaces, capabilities, rlimits, sysctls, annotations, limits, rootless."`
 
 	Features speccmd.Features `cmd:"" help:"Print what this runtime supports (the runtime-spec features document)."`
 }
