@@ -128,6 +128,10 @@ func TestModifyBundle(t *testing.T) {
 			t.Errorf("%s = %#v, want %#v", c.name, c.got, c.want)
 		}
 	}
+	// What the flags wrote is a valid spec.
+	if _, ps, err := spec.CheckFile(p, nil, spec.Options{}); err != nil || spec.HasErrors(ps) {
+		t.Errorf("edited config does not validate: %v %v", err, ps)
+	}
 	// --terminal and --readonly turn them back on.
 	if code, _, errOut := runTool(t, "", "-b", dir, "edit", "--terminal", "--readonly"); code != 0 {
 		t.Fatalf("edit --terminal --readonly: exit %d: %s", code, errOut)
@@ -149,6 +153,9 @@ func TestModifyRootless(t *testing.T) {
 	if !reflect.DeepEqual(got.Linux.UIDMappings, want.Linux.UIDMappings) || got.Linux.Resources != nil ||
 		!reflect.DeepEqual(got.Linux.Namespaces, want.Linux.Namespaces) {
 		t.Errorf("rootless edit:\n%s", out)
+	}
+	if _, ps, err := spec.CheckFile("-", strings.NewReader(out), spec.Options{}); err != nil || spec.HasErrors(ps) {
+		t.Errorf("rootless config does not validate: %v %v", err, ps)
 	}
 }
 
