@@ -19,6 +19,7 @@ type command struct {
 	Delete   speccmd.Delete   `cmd:"" help:"Remove the value at each PATH."`
 	Append   speccmd.Append   `cmd:"" help:"Add VALUE to the end of the array at PATH."`
 	Merge    speccmd.Merge    `cmd:"" help:"Merge a JSON object into the config (RFC 7386 merge patch)."`
+	Validate speccmd.Validate `cmd:"" help:"Check the config against the runtime-spec and this runtime's rules: one line per problem, exit 1 on errors."`
 	Args     speccmd.Args     `cmd:"" help:"Set the program the container runs (process.args)."`
 	Edit     speccmd.Modify   `cmd:"" help:"Make common edits by meaning: env, cwd, user, terminal, hostname, mounts, namespaces, capabilities, rlimits, sysctls, annotations, limits, rootless."`
 

@@ -213,6 +213,9 @@ func checkRootInBundle(c *collector, s *specs.Spec, bundle string) {
 	if !filepath.IsAbs(p) {
 		p = filepath.Join(bundle, p)
 	}
+	if abs, err := filepath.Abs(p); err == nil {
+		p = abs // the message names the directory unambiguously
+	}
 	fi, err := os.Stat(p)
 	switch {
 	case err != nil:
