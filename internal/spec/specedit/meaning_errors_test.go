@@ -171,7 +171,7 @@ func TestRootless(t *testing.T) {
 	}
 	// An explicit flag wins over the conversion: it applies after.
 	out, err = apply(t, Changes{Rootless: true, Memory: "1g"}, defaultDoc(t))
-	if err != nil || compact(t, out, "linux.resources") != `{"memory":{"limit":1073741824}}` {
+	if err != nil || compactAt(t, out, "linux.resources") != `{"memory":{"limit":1073741824}}` {
 		t.Errorf("rootless then memory: %v\n%s", err, out)
 	}
 }
@@ -183,8 +183,8 @@ func TestSetArgs(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, err := e(defaultDoc(t))
-	if err != nil || compact(t, out, "process.args") != `["sh","-c","echo \"hi\" <&>"]` {
-		t.Errorf("args = %s, %v", compact(t, out, "process.args"), err)
+	if err != nil || compactAt(t, out, "process.args") != `["sh","-c","echo \"hi\" <&>"]` {
+		t.Errorf("args = %s, %v", compactAt(t, out, "process.args"), err)
 	}
 	if _, err := SetArgs(nil); err == nil {
 		t.Error("no args accepted")

@@ -23,8 +23,8 @@ func defaultDoc(t *testing.T) []byte {
 
 func ptr[T any](v T) *T { return &v }
 
-// compact returns the compact JSON text at path in doc, or "<missing>".
-func compact(t *testing.T, doc []byte, path string) string {
+// compactAt returns the compact JSON text at path in doc, or "<missing>".
+func compactAt(t *testing.T, doc []byte, path string) string {
 	t.Helper()
 	r := gjson.GetBytes(doc, path)
 	if !r.Exists() {
@@ -131,7 +131,7 @@ func TestChanges(t *testing.T) {
 				t.Fatalf("invalid JSON:\n%s", out)
 			}
 			for p, want := range c.want {
-				if got := compact(t, out, p); got != want {
+				if got := compactAt(t, out, p); got != want {
 					t.Errorf("%s = %s, want %s", p, got, want)
 				}
 			}
