@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
 )
@@ -49,6 +50,10 @@ func CheckDoc(doc []byte) error {
 // RawValue returns value as JSON text according to t.
 func RawValue(value string, t ValueType) (string, error) {
 	switch {
+	case !utf8.ValidString(value):
+		// JSON text is Unicode; encoding would replace the bad
+		// bytes, storing something else than what was given.
+		return "", fmt.Errorf("value %q: not valid UTF-8", value)
 	case t == TypeString:
 		return quote(value), nil
 	case json.Valid([]byte(value)):

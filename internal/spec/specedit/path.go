@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // comp is one component of an edit path.
@@ -21,6 +22,11 @@ type comp struct {
 func parsePath(path string) ([]comp, error) {
 	if path == "" {
 		return nil, errors.New("empty path")
+	}
+	// JSON text is Unicode: a key with invalid UTF-8 could only be
+	// stored mangled, and then not be found again by its path.
+	if !utf8.ValidString(path) {
+		return nil, fmt.Errorf("path %q: not valid UTF-8", path)
 	}
 	var comps []comp
 	var key strings.Builder
