@@ -205,3 +205,23 @@ func checkMounts(r *report, mounts []specs.Mount, known []string, lf *features.L
 		}
 	}
 }
+
+// AppendNew appends to ps each problem of more whose field ps does not
+// already report at least as severely, so that a name both the validator
+// and Unsupported object to (an unknown seccomp flag, say) is reported
+// once, by the validator, whose message says more.
+func AppendNew(ps []spec.Problem, more ...spec.Problem) []spec.Problem {
+	worst := make(map[string]spec.Severity, len(ps))
+	for _, p := range ps {
+		if worst[p.Path] != spec.SeverityError {
+			worst[p.Path] = p.Severity
+		}
+	}
+	for _, p := range more {
+		if w, ok := worst[p.Path]; ok && (w == spec.SeverityError || p.Severity == spec.SeverityWarning) {
+			continue
+		}
+		ps = append(ps, p)
+	}
+	return ps
+}

@@ -229,3 +229,22 @@ func TestIsSet(t *testing.T) {
 		}
 	}
 }
+
+func TestAppendNew(t *testing.T) {
+	e := func(path string) spec.Problem {
+		return spec.Problem{Path: path, Message: "v", Severity: spec.SeverityError}
+	}
+	w := func(path string) spec.Problem {
+		return spec.Problem{Path: path, Message: "v", Severity: spec.SeverityWarning}
+	}
+	u := func(p spec.Problem) spec.Problem { p.Message = "u"; return p }
+	got := AppendNew([]spec.Problem{e("a"), w("b"), w("c")},
+		u(e("a")), u(w("a")), u(e("b")), u(w("c")), u(w("d")), u(e("e")))
+	want := []spec.Problem{e("a"), w("b"), w("c"), u(e("b")), u(w("d")), u(e("e"))}
+	if !slices.Equal(got, want) {
+		t.Errorf("AppendNew =\n%v\nwant\n%v", got, want)
+	}
+	if got := AppendNew(nil, u(w("x"))); len(got) != 1 {
+		t.Errorf("into nil: %v", got)
+	}
+}
