@@ -33,7 +33,8 @@ func (c *Validate) Run(e *cli.Env, b BundleDir) error {
 		return err
 	}
 	if c.Features && s != nil {
-		ps = append(ps, features.Unsupported(s, features.Document(cli.Version))...)
+		// A field the validator reports already is not repeated.
+		ps = features.AppendNew(ps, features.Unsupported(s, features.Document(cli.Version))...)
 	}
 	if err := spec.WriteProblems(e.Stdout, ps, c.Format); err != nil {
 		return err
