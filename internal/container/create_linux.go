@@ -13,7 +13,6 @@ import (
 	"github.com/ocikit/ocikit/internal/cerr"
 	"github.com/ocikit/ocikit/internal/cgroups"
 	"github.com/ocikit/ocikit/internal/fsutil"
-	"github.com/ocikit/ocikit/internal/hooks"
 	"github.com/ocikit/ocikit/internal/initproto"
 	"github.com/ocikit/ocikit/internal/spec"
 	"github.com/ocikit/ocikit/internal/state"
@@ -81,13 +80,11 @@ func loadBundle(o *CreateOptions) (*bundleInfo, error) {
 	if bundle, err = filepath.Abs(bundle); err != nil {
 		return nil, wrap(err)
 	}
+	// The validation of oci-spec validate, hooks included (so a bad
+	// poststop hook is not found only at delete): its errors, each
+	// "PATH: MESSAGE", stop the create in one line.
 	s, config, err := spec.LoadRaw(filepath.Join(bundle, "config.json"))
 	if err != nil {
-		return nil, wrap(err)
-	}
-	// Every hook is checked now, so a bad poststop hook is not found
-	// only at delete.
-	if err := hooks.Validate(s); err != nil {
 		return nil, wrap(err)
 	}
 	rootfsPath := s.Root.Path

@@ -227,7 +227,6 @@ func checkSeccomp(c *collector, s *specs.LinuxSeccomp) {
 			c.errorf(at(p+".flags", i), "unknown flag %q", f)
 		}
 	}
-	notify := s.DefaultAction == specs.ActNotify
 	for i, sc := range s.Syscalls {
 		sp := at(p+".syscalls", i)
 		if len(sc.Names) == 0 {
@@ -244,7 +243,6 @@ func checkSeccomp(c *collector, s *specs.LinuxSeccomp) {
 		case !knownSeccompAction(sc.Action):
 			c.errorf(sp+".action", "unknown action %q", sc.Action)
 		}
-		notify = notify || sc.Action == specs.ActNotify
 		for j, a := range sc.Args {
 			ap := at(sp+".args", j)
 			// A system call has at most six arguments.
@@ -260,8 +258,5 @@ func checkSeccomp(c *collector, s *specs.LinuxSeccomp) {
 	}
 	if s.ListenerMetadata != "" && s.ListenerPath == "" {
 		c.errorf(p+".listenerMetadata", "must not be set without listenerPath")
-	}
-	if notify && s.ListenerPath == "" {
-		c.errorf(p+".listenerPath", "required with SCMP_ACT_NOTIFY")
 	}
 }
