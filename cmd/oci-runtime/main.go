@@ -14,7 +14,7 @@ import (
 	"github.com/ocikit/ocikit/internal/cli"
 	"github.com/ocikit/ocikit/internal/commands"
 	"github.com/ocikit/ocikit/internal/commands/featurescmd"
-	"github.com/ocikit/ocikit/internal/commands/speccmd"
+	"github.com/ocikit/ocikit/internal/commands/specgen"
 	"github.com/ocikit/ocikit/internal/commands/statecmd"
 	"github.com/ocikit/ocikit/internal/containerinit"
 )
@@ -37,7 +37,7 @@ type cmd struct {
 	Delete   commands.Delete       `cmd:"" help:"Delete containers."`
 	Exec     commands.Exec         `cmd:"" help:"Run a new process in a running container."`
 	Ps       commands.Ps           `cmd:"" help:"List the processes of a container."`
-	Spec     speccmd.Spec          `cmd:"" help:"Write a default config.json."`
+	Spec     specgen.Spec          `cmd:"" help:"Write a default config.json."`
 	Features featurescmd.Features  `cmd:"" help:"Print what this runtime supports."`
 }
 

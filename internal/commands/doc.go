@@ -11,6 +11,7 @@
 // sub-packages, so the tools built on them link less and start faster (a
 // Go binary's start-up and resident memory grow with its size, and a
 // package's init functions run in every binary that imports it): statecmd
-// (state, list: the state store only), speccmd (spec: package spec only)
-// and featurescmd (features, for oci-runtime alone).
+// (state, list: the state store only), specgen (spec: package spec
+// only), featurescmd (runc features) and speccmd (oci-spec's editing,
+// validation and features commands).
 package commands

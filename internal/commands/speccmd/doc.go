@@ -1,4 +1,7 @@
-// Package speccmd holds the command that writes a default config.json
-// (runc spec) and the flags oci-spec shares with it. It needs package spec
-// only, so oci-spec links none of the container machinery.
+// Package speccmd holds oci-spec's commands: generate (with specgen's
+// flags), the edits by path (get, set, delete, append, merge) and by
+// meaning (args, edit), validate and features. Each Run only parses and
+// calls package spec, spec/specedit or features. The bundle is a flag of
+// oci-spec itself (Bundle), which kong hands to every command as a
+// BundleDir.
 package speccmd

@@ -2,6 +2,7 @@ package speccmd
 
 import (
 	"fmt"
+	"github.com/ocikit/ocikit/internal/commands/specgen"
 	"io"
 	"os"
 
@@ -33,7 +34,7 @@ func (d BundleDir) Config(file string) string { return spec.ConfigPath(string(d)
 // Generate writes the default config.json (the command oci-spec runs when
 // none is named).
 type Generate struct {
-	SpecFlags
+	specgen.SpecFlags
 }
 
 func (c *Generate) Run(e *cli.Env, b BundleDir) error { return c.Write(e, string(b)) }

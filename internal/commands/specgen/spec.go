@@ -1,4 +1,4 @@
-package speccmd
+package specgen
 
 import (
 	"os"
