@@ -39,32 +39,22 @@ func LoadRaw(path string) (*specs.Spec, []byte, error) {
 }
 
 // Parse decodes and validates a config.json document, as create does: the
-// errors of Check, as one error, except that the document's shape is
-// walked (Shape) only when decoding finds a type mismatch, to name every
-// mistyped field by its path; warnings are not reported.
+// errors of Check (the document's shape against the runtime-spec types,
+// then every rule of Problems), as one error, so that create refuses
+// exactly what oci-spec validate calls an error, with the same messages.
+// Warnings are not reported here.
 //
 // The document must be exactly one JSON object: runc silently accepts
 // `null` (an empty spec) and ignores anything after the first value, which
 // hides truncated or concatenated files. Unknown fields are accepted so
 // that configs written for newer runtimes still load.
-//
-// Walking the shape costs more than decoding (a second decode into generic
-// values), so create leaves it to oci-spec validate when the document
-// decodes: a required number or boolean left out (a mapping's containerID,
-// an rlimit's soft) then reads as zero here, as encoding/json has it.
 func Parse(data []byte) (*specs.Spec, error) {
-	s, err := decode(data)
-	if err != nil {
-		var te *typeError
-		if errors.As(err, &te) {
-			if serr := problemsError(Shape(data)); serr != nil {
-				return nil, serr
-			}
-		}
+	s, ps := Check(data, Options{})
+	if err := problemsError(ps); err != nil {
 		return nil, err
 	}
-	if err := Validate(s); err != nil {
-		return nil, err
+	if s == nil {
+		return nil, errors.New("config does not decode")
 	}
 	return s, nil
 }

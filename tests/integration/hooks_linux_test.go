@@ -437,6 +437,6 @@ func TestBadHookRefused(t *testing.T) {
 	if res.code != 1 {
 		t.Fatalf("oci-create with a relative hook path: %s", res)
 	}
-	errLine(t, res, "oci-create", id, `hooks.poststop[0].path: "bin/true" is not an absolute path`)
+	errLine(t, res, "oci-create", id, `hooks.poststop.0.path: "bin/true" is not an absolute path`)
 	assertClean(t, r.root, id)
 }
