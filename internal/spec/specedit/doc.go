@@ -5,6 +5,18 @@
 // untouched parts of a file keep their order and formatting byte for
 // byte.
 //
+// # Why not sjson
+//
+// The edits splice the text at the offsets gjson reports instead of going
+// through sjson, which this project chose first. sjson writes a new
+// member of an indented object as `,"b":2}` after its closing line, and
+// it silently turns a string into an object for a path through it
+// (`set hostname.x 1`) and pads arrays with nulls for an index past the
+// end. config.json is a file people read and diff: here new values are
+// laid out like their neighbours, and a path through a scalar or past an
+// array's end is an error. FuzzEdit checks that every result is one JSON
+// object and that what a set stores reads back.
+//
 // It is apart from package spec so that only oci-spec links gjson: gjson
 // registers its modifiers in an init function, which keeps the whole
 // library in every binary that imports it, and every lifecycle tool

@@ -83,7 +83,7 @@ func TestSet(t *testing.T) {
 	}
 	for _, path := range []string{"process.*", "process.a?", "process.a|b", "@this", "process.!x", "process.args.#", "a..b", "a.", ""} {
 		if _, err := Set([]byte(doc), path, "1", false); err == nil {
-			t.Errorf("Set(%q) accepted a path sjson cannot edit", path)
+			t.Errorf("Set(%q) accepted a path that names no single place", path)
 		}
 	}
 	out, err := Set([]byte(doc), `a\*b`, "1", false)

@@ -139,7 +139,7 @@ func boolEdit(path string, v *bool) (Edit, error) {
 	return func(doc []byte) ([]byte, error) { return setJSON(doc, path, b) }, nil
 }
 
-// escapeKey escapes the characters that gjson and sjson give a meaning in
+// escapeKey escapes the characters that gjson paths give a meaning in
 // a path, so that a map key taken from the user (a sysctl such as
 // net.ipv4.ip_forward, an annotation such as org.opencontainers.x) names
 // one key instead of a nested path or a query.
