@@ -203,9 +203,15 @@ func cpusetName(f files, dir, name string) string {
 	return name
 }
 
-// unsupported names the first field of r that Set does not implement and
-// that holds a value.
-func unsupported(r *specs.LinuxResources) error {
+// UnsupportedResources lists the fields of r that hold a value and that
+// Set does not apply, as paths under linux.resources ("blockIO",
+// "memory.useHierarchy"): Set refuses a spec with any of them rather than
+// run a container without a limit it asked for, and the features check
+// (oci-spec validate --features) reports the same list.
+func UnsupportedResources(r *specs.LinuxResources) []string {
+	if r == nil {
+		return nil
+	}
 	var mem specs.LinuxMemory
 	if r.Memory != nil {
 		mem = *r.Memory
@@ -214,6 +220,7 @@ func unsupported(r *specs.LinuxResources) error {
 	if r.CPU != nil {
 		cpu = *r.CPU
 	}
+	var out []string
 	for _, u := range []struct {
 		field string
 		v     any
@@ -228,8 +235,17 @@ func unsupported(r *specs.LinuxResources) error {
 		{"cpu.idle", cpu.Idle},
 	} {
 		if !unset(reflect.ValueOf(u.v)) {
-			return fmt.Errorf("linux.resources.%s: not supported yet", u.field)
+			out = append(out, u.field)
 		}
+	}
+	return out
+}
+
+// unsupported names the first field of r that Set does not implement and
+// that holds a value.
+func unsupported(r *specs.LinuxResources) error {
+	if u := UnsupportedResources(r); len(u) > 0 {
+		return fmt.Errorf("linux.resources.%s: not supported yet", u[0])
 	}
 	return nil
 }

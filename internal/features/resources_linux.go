@@ -1,6 +1,7 @@
 package features
 
 import (
+	"github.com/ocikit/ocikit/internal/cgroups"
 	"reflect"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -10,8 +11,8 @@ import (
 // checkResources reports the linux.resources fields package cgroups does
 // not apply. It applies memory (but kernel and kernelTCP), pids, cpu,
 // cpuset and the device rules, and refuses anything else that holds a
-// value rather than run a container without a limit it asked for (Set's
-// unsupported): those are errors. The kernel memory limits are deprecated
+// value rather than run a container without a limit it asked for
+// (cgroups.UnsupportedResources, the list Set refuses): those are errors. The kernel memory limits are deprecated
 // and gone from the kernel; Set drops them, so they are warnings.
 //
 // A zero value counts as unset, as it does for Set: engines write
@@ -20,32 +21,16 @@ func checkResources(r *report, res *specs.LinuxResources, cg *features.Cgroup) {
 	if res == nil {
 		return
 	}
+	for _, field := range cgroups.UnsupportedResources(res) {
+		if field == "rdma" && (cg == nil || !enabled(cg.Rdma)) {
+			r.refused("linux.resources.rdma", "the rdma controller is not supported: oci-create refuses the spec")
+			continue
+		}
+		r.refused("linux.resources."+field, "not supported by this runtime: oci-create refuses the spec")
+	}
 	var mem specs.LinuxMemory
 	if res.Memory != nil {
 		mem = *res.Memory
-	}
-	var cpu specs.LinuxCPU
-	if res.CPU != nil {
-		cpu = *res.CPU
-	}
-	if isSet(res.Rdma) && (cg == nil || !enabled(cg.Rdma)) {
-		r.refused("linux.resources.rdma", "the rdma controller is not supported: oci-create refuses the spec")
-	}
-	for _, u := range []struct {
-		field string
-		v     any
-	}{
-		{"blockIO", res.BlockIO},
-		{"hugepageLimits", res.HugepageLimits},
-		{"network", res.Network},
-		{"unified", res.Unified},
-		{"memory.useHierarchy", mem.UseHierarchy},
-		{"cpu.burst", cpu.Burst},
-		{"cpu.idle", cpu.Idle},
-	} {
-		if isSet(u.v) {
-			r.refused("linux.resources."+u.field, "not supported by this runtime: oci-create refuses the spec")
-		}
 	}
 	for _, u := range []struct {
 		field string
