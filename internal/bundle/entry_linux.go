@@ -31,12 +31,19 @@ func (u *unpacker) create(dirFd int, base string, mk func() error) error {
 	return err
 }
 
-// remove unlinks base from dirFd; a directory only when empty, as tar does.
+// remove unlinks base from dirFd. A directory goes only when empty, as
+// tar does, except in an image layer, where an entry of another type
+// replaces a lower layer's directory with all it holds.
 func (u *unpacker) remove(dirFd int, base string) error {
 	u.cacheStale = true
-	err := unix.Unlinkat(dirFd, base, 0)
-	if errors.Is(err, unix.EISDIR) {
-		err = unix.Unlinkat(dirFd, base, unix.AT_REMOVEDIR)
+	var err error
+	if u.touched != nil {
+		err = u.removeAllAt(dirFd, base)
+	} else {
+		err = unix.Unlinkat(dirFd, base, 0)
+		if errors.Is(err, unix.EISDIR) {
+			err = unix.Unlinkat(dirFd, base, unix.AT_REMOVEDIR)
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("replace existing entry: %w", err)

@@ -2,9 +2,6 @@ package bundle
 
 import (
 	"archive/tar"
-	"bufio"
-	"bytes"
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -27,21 +24,38 @@ type UnpackOptions struct {
 	Privileged bool
 	// Log receives warnings about what was skipped. Nil discards them.
 	Log *slog.Logger
+	// Progress, if set, is called with the number of bytes of the input
+	// (compressed, as given) read so far, each time it grows. It may be
+	// called from another goroutine than the caller's, never from two at
+	// once, and not after Unpack or ApplyLayer returns.
+	Progress func(n int64)
 }
 
-// Unpack extracts the tar archive read from r, plain or gzip-compressed
-// (told apart by content), into the existing directory root.
+// Unpack extracts the tar archive read from r, plain, gzip- or
+// zstd-compressed (told apart by content), into the existing directory
+// root. Names are taken literally: whiteouts mean nothing in a root
+// filesystem tar (see ApplyLayer for image layers).
 func Unpack(ctx context.Context, root string, r io.Reader, opts UnpackOptions) error {
-	stream, err := decompress(r)
+	return extract(ctx, root, r, opts, false)
+}
+
+// extract runs one archive through an unpacker; layer selects the image
+// layer rules (whiteouts, replacing lower directories).
+func extract(ctx context.Context, root string, r io.Reader, opts UnpackOptions, layer bool) error {
+	s, err := decompress(r, opts.Progress)
 	if err != nil {
 		return err
 	}
+	defer s.close()
 	u, err := newUnpacker(root, opts)
 	if err != nil {
 		return err
 	}
 	defer u.close()
-	tr := tar.NewReader(stream)
+	if layer {
+		u.touched = map[string]bool{}
+	}
+	tr := tar.NewReader(s)
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -51,41 +65,20 @@ func Unpack(ctx context.Context, root string, r io.Reader, opts UnpackOptions) e
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("read archive: %w", err)
+			return fmt.Errorf("read %s: %w", s.what, err)
 		}
 		if err := u.entry(hdr, tr); err != nil {
 			return fmt.Errorf("unpack %q: %w", hdr.Name, err)
 		}
 	}
+	// Read what follows the end-of-archive blocks: the compressed
+	// formats check their length and checksum only at their own end, so
+	// a truncated or corrupted blob is an error even when its tar part
+	// is complete.
+	if _, err := io.Copy(io.Discard, s); err != nil {
+		return fmt.Errorf("read %s: %w", s.what, err)
+	}
 	return u.finish()
-}
-
-// decompress returns r's tar stream, unwrapping gzip. Other compressions
-// are recognised only to say so clearly instead of failing as a corrupt
-// tar header.
-func decompress(r io.Reader) (io.Reader, error) {
-	br := bufio.NewReaderSize(r, 64*1024)
-	magic, err := br.Peek(6)
-	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("read archive: %w", err)
-	}
-	switch {
-	case len(magic) == 0:
-		return nil, errors.New("read archive: empty input")
-	case bytes.HasPrefix(magic, []byte{0x1f, 0x8b}):
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, fmt.Errorf("read gzip archive: %w", err)
-		}
-		return zr, nil
-	case bytes.HasPrefix(magic, []byte{0xfd, '7', 'z', 'X', 'Z', 0}):
-		return nil, errors.New("read archive: xz compression is not supported; decompress it first")
-	case bytes.HasPrefix(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}):
-		return nil, errors.New("read archive: zstd compression is not supported; decompress it first")
-	case bytes.HasPrefix(magic, []byte("BZh")):
-		return nil, errors.New("read archive: bzip2 compression is not supported; decompress it first")
-	}
-	return br, nil
 }
 
 // unpacker holds the state of one extraction.
@@ -107,6 +100,13 @@ type unpacker struct {
 	cacheRel   string
 	cache      *os.File
 	cacheStale bool
+	// rootWritable is set once the root is known to accept new entries.
+	rootWritable bool
+
+	// touched holds, when applying an image layer, every path this
+	// layer created or merged into, with all their parents: a whiteout
+	// or opaque marker removes only what lower layers made.
+	touched map[string]bool
 
 	dirs     []dirMeta      // directories whose mode and times are set last
 	dirIndex map[string]int // rel path -> index in dirs
@@ -170,6 +170,12 @@ func (u *unpacker) parent(rel string) (int, string, error) {
 	dir, base := path.Split(rel)
 	dir = strings.TrimSuffix(dir, "/")
 	if dir == "" {
+		if !u.rootWritable {
+			if err := u.makeWritable(u.root, ""); err != nil {
+				return -1, "", err
+			}
+			u.rootWritable = true
+		}
 		return int(u.root.Fd()), base, nil
 	}
 	if u.cache != nil && !u.cacheStale && u.cacheRel == dir {
@@ -184,6 +190,9 @@ func (u *unpacker) parent(rel string) (int, string, error) {
 		return -1, "", fmt.Errorf("make parent directory %q: %w", dir, err)
 	}
 	u.cache, u.cacheRel, u.cacheStale = h, dir, false
+	if err := u.makeWritable(h, dir); err != nil {
+		return -1, "", err
+	}
 	return int(h.Fd()), base, nil
 }
 
@@ -200,6 +209,11 @@ func (u *unpacker) entry(hdr *tar.Header, r io.Reader) error {
 		return nil
 	}
 	rel := clean(hdr.Name)
+	if u.touched != nil {
+		if done, err := u.layerEntry(rel); done || err != nil {
+			return err
+		}
+	}
 	if rel == "" && hdr.Typeflag != tar.TypeDir {
 		return errors.New("only a directory can stand for the root")
 	}

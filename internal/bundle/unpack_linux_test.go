@@ -54,7 +54,7 @@ func TestUnpackInputErrors(t *testing.T) {
 	cases := map[string]string{
 		"":                         "empty input",
 		"\xfd7zXZ\x00rest":         "xz compression is not supported",
-		"\x28\xb5\x2f\xfdrest":     "zstd compression is not supported",
+		"\x28\xb5\x2f\xfdrest":     "read zstd archive",
 		"BZh91AY&SY":               "bzip2 compression is not supported",
 		"\x1f\x8bnot really gzip!": "gzip",
 		strings.Repeat("x", 1024):  "read archive",
