@@ -3,6 +3,7 @@ package bundle
 import (
 	"archive/tar"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -47,7 +48,17 @@ func ApplyLayer(ctx context.Context, root string, r io.Reader, opts UnpackOption
 // layerEntry handles what is particular to an entry of an image layer.
 // It reports done when the entry was a whiteout, fully handled; otherwise
 // it records the entry as this layer's and the entry is created as usual.
-func (u *unpacker) layerEntry(rel string) (done bool, err error) {
+func (u *unpacker) layerEntry(hdr *tar.Header, rel string) (done bool, err error) {
+	// Unpack maps a name climbing above the root back inside it, as tar
+	// does. No image tool writes such a layer, so here it is refused
+	// instead, as a sign of a hostile blob. Absolute names stay mapped
+	// under the root.
+	if escapes(hdr.Name) {
+		return true, errors.New("name climbs out of the root")
+	}
+	if hdr.Typeflag == tar.TypeLink && escapes(hdr.Linkname) {
+		return true, fmt.Errorf("hard link to %q, which climbs out of the root", hdr.Linkname)
+	}
 	dir, base := path.Split(rel)
 	dir = strings.TrimSuffix(dir, "/")
 	if !strings.HasPrefix(base, whiteoutPrefix) {
@@ -64,6 +75,16 @@ func (u *unpacker) layerEntry(rel string) (done bool, err error) {
 		return true, nil
 	}
 	return true, u.whiteout(dir, strings.TrimPrefix(base, whiteoutPrefix))
+}
+
+// escapes reports whether the relative name climbs above its start
+// through ".." components.
+func escapes(name string) bool {
+	if strings.HasPrefix(name, "/") {
+		return false
+	}
+	c := path.Clean(name)
+	return c == ".." || strings.HasPrefix(c, "../")
 }
 
 // touch records rel and its parents as made or merged by this layer.

@@ -210,7 +210,7 @@ func (u *unpacker) entry(hdr *tar.Header, r io.Reader) error {
 	}
 	rel := clean(hdr.Name)
 	if u.touched != nil {
-		if done, err := u.layerEntry(rel); done || err != nil {
+		if done, err := u.layerEntry(hdr, rel); done || err != nil {
 			return err
 		}
 	}
