@@ -87,7 +87,7 @@ func TestApplyLayerReplacesTypes(t *testing.T) {
 		file("p", "p", 0o644),
 	)
 	l2 := mkTar(t,
-		file("d", "now a file", 0o644), // non-empty directory -> file
+		file("d", "now a file", 0o644),            // non-empty directory -> file
 		dir("f/", 0o755), file("f/z", "z", 0o644), // file -> directory
 		dir("s/", 0o755), file("s/w", "w", 0o644), // symlink -> directory
 		dir("l/", 0o755), // symlink out -> directory, written inside
