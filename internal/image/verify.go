@@ -1,6 +1,9 @@
 package image
 
 import (
+	// go-digest hashes through crypto.Hash, which knows sha256 only
+	// once its package is linked in.
+	_ "crypto/sha256"
 	"errors"
 	"fmt"
 	"hash"
