@@ -69,7 +69,8 @@ func (c *createCmd) Run(e *cli.Env) error {
 	}
 	defer img.Close()
 	bar := newProgressBar(e.Stderr)
-	sum, err := bundle.CreateFromImageProgress(ctx, c.Dir, img, opts, bar.update)
+	opts.Progress = bar.update
+	sum, err := bundle.CreateFromImage(ctx, c.Dir, img, opts)
 	bar.finish()
 	if err != nil {
 		return err

@@ -25,6 +25,9 @@ type Options struct {
 	Force bool
 	// Log receives warnings. Nil discards them.
 	Log *slog.Logger
+	// Progress, when set, is told how far CreateFromImage got; it is
+	// called from the unpacking goroutines, one call at a time.
+	Progress func(Progress)
 }
 
 // Create makes the bundle dir from the root filesystem archive read from

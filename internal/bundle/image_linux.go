@@ -29,13 +29,8 @@ type Progress struct {
 // default config, and the bundle's Summary recorded in dir/.bundle.json
 // and returned. It is atomic as Create is: on error nothing this call
 // made is left, and an existing bundle (with Force) keeps its rootfs.
-func CreateFromImage(ctx context.Context, dir string, img *image.Image, opts Options) (*Summary, error) {
-	return CreateFromImageProgress(ctx, dir, img, opts, nil)
-}
-
-// CreateFromImageProgress is CreateFromImage calling progress, if not
-// nil, as the layers are read. It is called from one goroutine at a time.
-func CreateFromImageProgress(ctx context.Context, dir string, img *image.Image, opts Options, progress func(Progress)) (sum *Summary, err error) {
+func CreateFromImage(ctx context.Context, dir string, img *image.Image, opts Options) (sum *Summary, err error) {
+	progress := opts.Progress
 	log := opts.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)

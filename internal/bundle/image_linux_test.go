@@ -62,7 +62,7 @@ func TestCreateFromImage(t *testing.T) {
 		}
 		dir := filepath.Join(t.TempDir(), "b")
 		var calls int
-		sum, err := CreateFromImageProgress(context.Background(), dir, img, Options{}, func(Progress) { calls++ })
+		sum, err := CreateFromImage(context.Background(), dir, img, Options{Progress: func(Progress) { calls++ }})
 		img.Close()
 		if err != nil {
 			t.Fatalf("%v: %v", s, err)
