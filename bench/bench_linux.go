@@ -166,7 +166,7 @@ func (b *Bench) RunPhases() error {
 	phases := map[string]func() error{
 		"run": b.phaseRun, "cycle": b.phaseCycle, "idle": b.phaseIdle, "throughput": b.phaseThroughput,
 		"memory": b.phaseMemory, "state": b.phaseState, "size": b.phaseSize,
-		"profile": b.phaseProfile,
+		"profile": b.phaseProfile, "unpack": b.phaseUnpack,
 	}
 	for _, p := range b.cfg.Phases {
 		if b.ctx.Err() != nil {

@@ -14,6 +14,7 @@ type Config struct {
 	Runc             string   `json:"runc"`
 	Crun             string   `json:"crun"`
 	Busybox          string   `json:"busybox"`
+	Umoci            string   `json:"umoci"`
 	RusageHelper     string   `json:"-"`
 	Out              string   `json:"-"`
 	TmpDir           string   `json:"-"`
@@ -24,14 +25,17 @@ type Config struct {
 	Parallel         int      `json:"throughput_parallel"`
 	ThroughputRounds int      `json:"throughput_rounds"`
 	ListSize         int      `json:"list_size"`
+	UnpackRuns       int      `json:"unpack_runs"`
 	Phases           []string `json:"phases"`
 	Markdown         bool     `json:"-"`
 }
 
 // allPhases, in the order they run; defaultPhases, those a plain make
-// bench runs (profile needs perf and is asked for by make bench-profile).
+// bench runs (profile needs perf and is asked for by make bench-profile;
+// unpack takes about a minute, mostly umoci's, and is asked for by make
+// bench-unpack).
 var (
-	allPhases     = []string{"run", "cycle", "idle", "throughput", "memory", "state", "size", "profile"}
+	allPhases     = []string{"run", "cycle", "idle", "throughput", "memory", "state", "size", "profile", "unpack"}
 	defaultPhases = allPhases[:7]
 )
 
@@ -54,6 +58,8 @@ func ParseConfig(args []string, stderr io.Writer) (Config, error) {
 	fs.IntVar(&c.Parallel, "parallel", 8, "cycles in flight at once in a throughput batch")
 	fs.IntVar(&c.ThroughputRounds, "throughput-rounds", 3, "throughput batches per runtime")
 	fs.IntVar(&c.ListSize, "list", 200, "containers per runtime for the list measurement")
+	fs.StringVar(&c.Umoci, "umoci", "umoci", "umoci, which the unpack phase compares oci-bundle with; empty to leave it out")
+	fs.IntVar(&c.UnpackRuns, "unpack-runs", 3, "measured unpacks of the unpack phase per tool")
 	fs.BoolVar(&c.Markdown, "markdown", false, "print the tables in Markdown")
 	phases := fs.String("phases", strings.Join(defaultPhases, ","), "phases to run, comma separated: "+strings.Join(allPhases, ","))
 	if err := fs.Parse(args); err != nil {
@@ -67,7 +73,8 @@ func ParseConfig(args []string, stderr io.Writer) (Config, error) {
 		return Config{}, err
 	}
 	for name, v := range map[string]int{"runs": c.Runs, "mem-runs": c.MemRuns, "cycles": c.Cycles,
-		"parallel": c.Parallel, "throughput-rounds": c.ThroughputRounds, "list": c.ListSize} {
+		"parallel": c.Parallel, "throughput-rounds": c.ThroughputRounds, "list": c.ListSize,
+		"unpack-runs": c.UnpackRuns} {
 		if v < 1 {
 			return Config{}, fmt.Errorf("-%s must be at least 1, not %d", name, v)
 		}

@@ -4,6 +4,7 @@
 #   make bench BENCH_FLAGS='-phases run,cycle -runs 50'
 #   make bench BENCH_OUT=/tmp/r.json
 #   make bench-profile                  # timelines from perf tracepoints: where the time goes
+#   make bench-unpack                   # oci-bundle against umoci unpacking a generated image
 #   make bench-test                     # the benchmark's own unit tests; no root
 #
 # Needs root. runc and crun are compared when installed (-runc, -crun).
@@ -19,7 +20,7 @@ BENCH_OUT   ?= $(BENCH_ROOT)/bench/results.json
 BENCH_FLAGS ?=
 BENCH_PROFILE_OUT ?= $(BENCH_ROOT)/bench/profile.json
 
-.PHONY: bench bench-build bench-profile bench-test
+.PHONY: bench bench-build bench-profile bench-unpack bench-test
 
 bench-build:
 	@mkdir -p $(BENCH_BUILD)
@@ -40,6 +41,16 @@ bench-profile: build bench-build
 		-rusage-helper $(BENCH_BUILD)/rusage \
 		-phases profile \
 		-out $(BENCH_PROFILE_OUT) \
+		$(BENCH_FLAGS)
+
+# Needs umoci (Debian: umoci); about a minute, mostly umoci's.
+BENCH_UNPACK_OUT ?= $(BENCH_ROOT)/bench/unpack.json
+bench-unpack: build bench-build
+	$(BENCH_BUILD)/bench \
+		-bin $(BENCH_ROOT)/bin \
+		-rusage-helper $(BENCH_BUILD)/rusage \
+		-phases unpack \
+		-out $(BENCH_UNPACK_OUT) \
 		$(BENCH_FLAGS)
 
 bench-test:
