@@ -32,7 +32,7 @@ type Config struct {
 
 // allPhases, in the order they run; defaultPhases, those a plain make
 // bench runs (profile needs perf and is asked for by make bench-profile;
-// unpack takes about a minute, mostly umoci's, and is asked for by make
+// unpack takes 30 s to minutes, mostly umoci's, and is asked for by make
 // bench-unpack).
 var (
 	allPhases     = []string{"run", "cycle", "idle", "throughput", "memory", "state", "size", "profile", "unpack"}

@@ -20,7 +20,9 @@ const unpackRef = "bench"
 // umoci, in turns (the order swapped every round, so neither always
 // finds the page cache as the other left it), UnpackRuns measured times
 // each after one warm-up. Each bundle is removed, untimed, before the
-// next run: both tools write into a fresh directory.
+// next run: both tools write into a fresh directory. On a slow disk the
+// kernel's file creation dominates both; -tmp on a tmpfs measures the
+// tools.
 func (b *Bench) phaseUnpack() error {
 	umoci, err := lookOptional(b.cfg.Umoci)
 	if err != nil {

@@ -43,7 +43,8 @@ bench-profile: build bench-build
 		-out $(BENCH_PROFILE_OUT) \
 		$(BENCH_FLAGS)
 
-# Needs umoci (Debian: umoci); about a minute, mostly umoci's.
+# Needs umoci (Debian: umoci). 30 s with -tmp on a tmpfs; minutes on a
+# slow disk, where file creation dominates (docs/performance.md).
 BENCH_UNPACK_OUT ?= $(BENCH_ROOT)/bench/unpack.json
 bench-unpack: build bench-build
 	$(BENCH_BUILD)/bench \
