@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 
 	"github.com/ocikit/ocikit/internal/bundle"
@@ -88,15 +87,9 @@ func (c *createCmd) fromTar(ctx context.Context, e *cli.Env, opts bundle.Options
 		defer f.Close()
 		in = f
 	}
-	if err := bundle.Create(ctx, c.Dir, in, opts); err != nil {
-		return err
-	}
-	// A summary left by an image this rootfs replaced (--force) would
-	// describe the old image.
-	if err := os.Remove(filepath.Join(c.Dir, bundle.SummaryFile)); err != nil && !os.IsNotExist(err) {
-		return fmt.Errorf("bundle %q: %w", c.Dir, err)
-	}
-	return nil
+	// A summary left by an image this rootfs replaces (--force) goes with
+	// it: Create removes it.
+	return bundle.Create(ctx, c.Dir, in, opts)
 }
 
 type inspectCmd struct {

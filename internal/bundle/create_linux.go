@@ -35,76 +35,23 @@ type Options struct {
 // default config (rootless variant when unprivileged). On error nothing is
 // left behind: a dir this call made is removed, and an existing bundle
 // keeps its old rootfs and config.
-func Create(ctx context.Context, dir string, tarball io.Reader, opts Options) (err error) {
+func Create(ctx context.Context, dir string, tarball io.Reader, opts Options) error {
 	log := opts.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	rootless := opts.Rootless || os.Geteuid() != 0
-	if dir, err = filepath.Abs(dir); err != nil {
-		return fmt.Errorf("bundle %q: %w", dir, err)
-	}
-	created, err := prepareDir(dir, opts.Force)
-	if err != nil {
-		return err
-	}
-	if created != "" {
-		defer func() {
-			if err != nil {
-				removeLogged(log, created)
-			}
-		}()
-	}
-
-	// Unpack beside the final rootfs and move it in place only when the
-	// archive is complete, so a failure never leaves a partial rootfs and
-	// an existing one survives until the new one is ready.
-	tmp, err := os.MkdirTemp(dir, ".rootfs-")
-	if err != nil {
-		return fmt.Errorf("bundle %q: %w", dir, err)
-	}
-	defer func() {
-		if tmp != "" {
-			removeLogged(log, tmp)
+	return build(dir, opts.Force, log, func(tmp string) (bundleFiles, error) {
+		if err := Unpack(ctx, tmp, tarball, UnpackOptions{Privileged: !rootless, Log: log}); err != nil {
+			return bundleFiles{}, err
 		}
-	}()
-	// The archive's "./" entry, if any, overrides this; without one the
-	// rootfs must still be searchable by the container's other users.
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return fmt.Errorf("bundle %q: %w", dir, err)
-	}
-	if err := Unpack(ctx, tmp, tarball, UnpackOptions{Privileged: !rootless, Log: log}); err != nil {
-		return fmt.Errorf("bundle %q: %w", dir, err)
-	}
-
-	rootfs := filepath.Join(dir, "rootfs")
-	swapped, err := install(tmp, rootfs)
-	if err != nil {
-		return fmt.Errorf("bundle %q: %w", dir, err)
-	}
-	if !swapped {
-		tmp = "" // moved into place; tmp now names nothing
-	}
-	// From here tmp holds the old rootfs (if there was one).
-	werr := spec.WriteDefault(filepath.Join(dir, "config.json"), spec.DefaultOptions{
-		Rootless: rootless,
-		UID:      uint32(os.Geteuid()),
-		GID:      uint32(os.Getegid()),
-		Force:    opts.Force,
-	}, nil)
-	if werr != nil {
-		if swapped {
-			// Put the old rootfs back; the deferred cleanup removes the
-			// new one, now at tmp.
-			if err := unix.Renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, rootfs, unix.RENAME_EXCHANGE); err != nil {
-				log.Error("restore the previous rootfs failed", "path", rootfs, "err", err)
-			}
-		} else {
-			removeLogged(log, rootfs)
+		s := spec.Default()
+		if rootless {
+			spec.ToRootless(s, uint32(os.Geteuid()), uint32(os.Getegid()))
 		}
-		return fmt.Errorf("bundle %q: %w", dir, werr)
-	}
-	return nil
+		config, err := spec.Marshal(s)
+		return bundleFiles{config: config}, err
+	})
 }
 
 // prepareDir checks or makes the bundle directory. It returns the topmost

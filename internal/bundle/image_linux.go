@@ -9,9 +9,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"golang.org/x/sys/unix"
-
-	"github.com/ocikit/ocikit/internal/fsutil"
 	"github.com/ocikit/ocikit/internal/image"
 	"github.com/ocikit/ocikit/internal/spec"
 )
@@ -30,85 +27,48 @@ type Progress struct {
 // and returned. It is atomic as Create is: on error nothing this call
 // made is left, and an existing bundle (with Force) keeps its rootfs.
 func CreateFromImage(ctx context.Context, dir string, img *image.Image, opts Options) (sum *Summary, err error) {
-	progress := opts.Progress
 	log := opts.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	rootless := opts.Rootless || os.Geteuid() != 0
-	if dir, err = filepath.Abs(dir); err != nil {
-		return nil, fmt.Errorf("bundle %q: %w", dir, err)
-	}
-	created, err := prepareDir(dir, opts.Force)
+	err = build(dir, opts.Force, log, func(tmp string) (bundleFiles, error) {
+		if err := applyLayers(ctx, tmp, img, UnpackOptions{Privileged: !rootless, Log: log}, opts.Progress); err != nil {
+			return bundleFiles{}, err
+		}
+		s := spec.Default()
+		if err := applyImageConfig(s, &img.Config, tmp); err != nil {
+			return bundleFiles{}, err
+		}
+		if rootless {
+			if s.Process.User.UID != 0 || s.Process.User.GID != 0 {
+				// The rootless config maps only container root to the
+				// caller, so another image user has no host ID to run as.
+				log.Warn("the image's user is not mapped in the rootless configuration; edit process.user or linux.uidMappings", "user", img.Config.Config.User)
+			}
+			spec.ToRootless(s, uint32(os.Geteuid()), uint32(os.Getegid()))
+		}
+		config, err := spec.Marshal(s)
+		if err != nil {
+			return bundleFiles{}, fmt.Errorf("config: %w", err)
+		}
+		size, err := treeSize(tmp)
+		if err != nil {
+			return bundleFiles{}, err
+		}
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return bundleFiles{}, err
+		}
+		sum = imageSummary(abs, img, size, rootless)
+		sumData, err := sum.marshal()
+		if err != nil {
+			return bundleFiles{}, err
+		}
+		return bundleFiles{config: config, summary: sumData}, nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	if created != "" {
-		defer func() {
-			if err != nil {
-				removeLogged(log, created)
-			}
-		}()
-	}
-	tmp, err := os.MkdirTemp(dir, ".rootfs-")
-	if err != nil {
-		return nil, fmt.Errorf("bundle %q: %w", dir, err)
-	}
-	defer func() {
-		if tmp != "" {
-			removeLogged(log, tmp)
-		}
-	}()
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return nil, fmt.Errorf("bundle %q: %w", dir, err)
-	}
-	if err := applyLayers(ctx, tmp, img, UnpackOptions{Privileged: !rootless, Log: log}, progress); err != nil {
-		return nil, fmt.Errorf("bundle %q: %w", dir, err)
-	}
-
-	s := spec.Default()
-	if err := applyImageConfig(s, &img.Config, tmp); err != nil {
-		return nil, fmt.Errorf("bundle %q: %w", dir, err)
-	}
-	if rootless {
-		if s.Process.User.UID != 0 || s.Process.User.GID != 0 {
-			// The rootless config maps only container root to the caller,
-			// so another image user has no host ID to run as.
-			log.Warn("the image's user is not mapped in the rootless configuration; edit process.user or linux.uidMappings", "user", img.Config.Config.User)
-		}
-		spec.ToRootless(s, uint32(os.Geteuid()), uint32(os.Getegid()))
-	}
-	config, err := spec.Marshal(s)
-	if err != nil {
-		return nil, fmt.Errorf("bundle %q: config: %w", dir, err)
-	}
-	size, err := treeSize(tmp)
-	if err != nil {
-		return nil, fmt.Errorf("bundle %q: %w", dir, err)
-	}
-	sum = imageSummary(dir, img, size, rootless)
-	sumData, err := sum.marshal()
-	if err != nil {
-		return nil, fmt.Errorf("bundle %q: %w", dir, err)
-	}
-
-	rootfs := filepath.Join(dir, "rootfs")
-	swapped, err := install(tmp, rootfs)
-	if err != nil {
-		return nil, fmt.Errorf("bundle %q: %w", dir, err)
-	}
-	if !swapped {
-		tmp = ""
-	}
-	if werr := writeBundleFiles(dir, config, sumData); werr != nil {
-		if swapped {
-			if err := unix.Renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, rootfs, unix.RENAME_EXCHANGE); err != nil {
-				log.Error("restore the previous rootfs failed", "path", rootfs, "err", err)
-			}
-		} else {
-			removeLogged(log, rootfs)
-		}
-		return nil, fmt.Errorf("bundle %q: %w", dir, werr)
 	}
 	return sum, nil
 }
@@ -170,19 +130,4 @@ func imageSummary(dir string, img *image.Image, size int64, rootless bool) *Summ
 		s.Layers = append(s.Layers, LayerSummary{Digest: l.Digest, Size: l.Size, MediaType: l.MediaType})
 	}
 	return s
-}
-
-// writeBundleFiles writes the summary, then config.json, each atomically;
-// if config.json fails the new summary is removed again.
-func writeBundleFiles(dir string, config, summary []byte) error {
-	sumPath := filepath.Join(dir, SummaryFile)
-	if err := fsutil.WriteFileAtomic(sumPath, summary, 0o644, true); err != nil {
-		return fmt.Errorf("summary %q: %w", sumPath, err)
-	}
-	cfgPath := filepath.Join(dir, "config.json")
-	if err := fsutil.WriteFileAtomic(cfgPath, config, 0o644, true); err != nil {
-		os.Remove(sumPath)
-		return fmt.Errorf("config %q: %w", cfgPath, err)
-	}
-	return nil
 }
