@@ -4,20 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"log/slog"
 	"os"
-	"path/filepath"
 	"slices"
-	"strings"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
-
-// freezePatience bounds the wait for a cgroup to report itself frozen. A
-// task stuck in uninterruptible sleep can hold a freeze off indefinitely;
-// the kill then goes ahead on a cgroup that is still freezing.
-const freezePatience = time.Second
 
 // listDir returns the cgroup whose cgroup.procs lists the container's
 // processes: the v2 one when m holds it, else the first v1 one. Every
@@ -71,13 +62,27 @@ func (m *Manager) Signal(sig unix.Signal) (err error) {
 	if len(pids) == 0 {
 		return nil
 	}
-	if sig == unix.SIGKILL {
-		thaw, err := m.freeze()
-		if err != nil {
-			return err
-		}
-		defer func() { err = errors.Join(err, thaw()) }()
+	if sig != unix.SIGKILL {
+		// A paused container keeps other signals pending until Thaw, as
+		// with any frozen task: the pause holds.
+		return signalAll(dir, sig)
 	}
+	paused, err := m.Frozen()
+	if err != nil {
+		return err
+	}
+	if paused {
+		// Paused (Freeze): nothing can fork already. A task frozen by
+		// the v1 freezer does not act on SIGKILL until thawed, so thaw
+		// once the signal is pending; the tasks die without running
+		// another instruction of their own.
+		return errors.Join(signalAll(dir, sig), m.Thaw())
+	}
+	thaw, err := m.freeze()
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, thaw()) }()
 	return signalAll(dir, sig)
 }
 
@@ -134,72 +139,4 @@ func killAll(pids []int, sig unix.Signal) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// freeze freezes the container's cgroup, preferring the v2 freezer (a
-// frozen v2 task still dies of SIGKILL) over the v1 freezer hierarchy, and
-// returns the function that thaws it. Without either it does nothing.
-func (m *Manager) freeze() (thaw func() error, err error) {
-	if d, ok := m.Paths["unified"]; ok {
-		if _, err := os.Stat(filepath.Join(d, "cgroup.freeze")); err == nil {
-			return freezeWith(m.log, d, "cgroup.freeze", "1", "0", func() (bool, error) {
-				ev, err := readFile(d, "cgroup.events")
-				return slices.Contains(strings.Split(ev, "\n"), "frozen 1"), err
-			})
-		}
-	}
-	for _, key := range m.keys() {
-		if !slices.Contains(strings.Split(key, ","), "freezer") {
-			continue
-		}
-		d := m.Paths[key]
-		return freezeWith(m.log, d, "freezer.state", "FROZEN", "THAWED", func() (bool, error) {
-			st, err := readFile(d, "freezer.state")
-			if err == nil && st == "FREEZING" {
-				// Writing FROZEN again retries the tasks the last attempt
-				// could not freeze.
-				err = writeFile(d, "freezer.state", "FROZEN")
-			}
-			return st == "FROZEN", err
-		})
-	}
-	return func() error { return nil }, nil
-}
-
-// freezeWith writes on to file and waits, up to freezePatience, for done
-// to report the cgroup frozen. The returned thaw writes off.
-func freezeWith(log *slog.Logger, dir, file, on, off string, done func() (bool, error)) (func() error, error) {
-	thaw := func() error {
-		if err := writeFile(dir, file, off); err != nil {
-			return fmt.Errorf("thaw cgroup: %w", err)
-		}
-		return nil
-	}
-	if err := checkCgroupFS(dir); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return func() error { return nil }, nil
-		}
-		return nil, fmt.Errorf("freeze cgroup: %w", err)
-	}
-	if err := writeFile(dir, file, on); err != nil {
-		return nil, fmt.Errorf("freeze cgroup: %w", err)
-	}
-	wait, waited := time.Millisecond, time.Duration(0)
-	for {
-		ok, err := done()
-		if err != nil {
-			return nil, errors.Join(fmt.Errorf("freeze cgroup %q: %w", dir, err), thaw())
-		}
-		if ok {
-			return thaw, nil
-		}
-		if waited >= freezePatience {
-			log.Warn("cgroups: cgroup not frozen in time; signalling anyway", "path", dir)
-			return thaw, nil
-		}
-		d := min(wait, freezePatience-waited)
-		time.Sleep(d)
-		waited += d
-		wait = min(2*wait, 100*time.Millisecond)
-	}
 }

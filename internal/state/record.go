@@ -10,6 +10,7 @@ const (
 	Creating = "creating"
 	Created  = "created"
 	Running  = "running"
+	Paused   = "paused"
 	Stopped  = "stopped"
 )
 
@@ -29,6 +30,11 @@ type Record struct {
 	InitStartTime uint64 `json:"initStartTime,omitempty"`
 	// Started is set once the user program has been exec'd.
 	Started bool `json:"started,omitempty"`
+	// Paused is set while oci-pause holds the container's cgroup frozen.
+	// Only the runtime freezes the cgroups it made, under the container's
+	// lock, so the flag is the truth and reading it costs no cgroup file
+	// on every state call.
+	Paused bool `json:"paused,omitempty"`
 	// Cgroup is the cgroups package's saved manager state.
 	Cgroup json.RawMessage `json:"cgroup,omitempty"`
 	// Owner is the euid that created the container.
@@ -46,6 +52,11 @@ func (r *Record) Status() string {
 	}
 	if !Alive(r.Pid, r.InitStartTime) {
 		return Stopped
+	}
+	if r.Started && r.Paused {
+		// A frozen init is alive; a paused container killed with SIGKILL
+		// on cgroup v2 dies frozen and is stopped above.
+		return Paused
 	}
 	if r.Started {
 		return Running
