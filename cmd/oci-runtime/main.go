@@ -37,6 +37,8 @@ type cmd struct {
 	Delete   commands.Delete       `cmd:"" help:"Delete containers."`
 	Exec     commands.Exec         `cmd:"" help:"Run a new process in a running container."`
 	Ps       commands.Ps           `cmd:"" help:"List the processes of a container."`
+	Pause    commands.Pause        `cmd:"" help:"Freeze every process of a container."`
+	Resume   commands.Resume       `cmd:"" help:"Thaw a paused container."`
 	Spec     specgen.Spec          `cmd:"" help:"Write a default config.json."`
 	Features featurescmd.Features  `cmd:"" help:"Print what this runtime supports."`
 }

@@ -2,6 +2,7 @@ package container
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 
@@ -33,9 +34,10 @@ func Delete(store *state.Store, id string, force bool, log *slog.Logger) error {
 		rec = &state.Record{ID: id}
 	}
 	switch st := rec.Status(); st {
-	case state.Running:
+	case state.Running, state.Paused:
+		// killAll's SIGKILL of the whole cgroup thaws a paused one.
 		if !force {
-			return cerr.E(id, "delete", "", errors.New("container is running (stop it first, or use --force)"))
+			return cerr.E(id, "delete", "", fmt.Errorf("container is %s (stop it first, or use --force)", st))
 		}
 	case state.Creating:
 		// We hold the lock, so no oci-create is working on it: this is

@@ -16,8 +16,11 @@ import (
 )
 
 // Kill sends sig to the container's init, or with all to every process
-// in its cgroup. The container must be created or running.
-func Kill(store *state.Store, id string, sig unix.Signal, all bool) error {
+// in its cgroup. The container must be created, running or paused. A
+// paused container keeps signals other than SIGKILL pending until it is
+// resumed; SIGKILL thaws it, since the frozen tasks of a v1 freezer would
+// not die before, and a dying container has nothing left to resume.
+func Kill(store *state.Store, id string, sig unix.Signal, all bool) (err error) {
 	c, err := store.Get(id)
 	if err != nil {
 		return cerr.E(id, "kill", "", err)
@@ -28,14 +31,21 @@ func Kill(store *state.Store, id string, sig unix.Signal, all bool) error {
 		return cerr.E(id, "kill", "", err)
 	}
 	st := rec.Status()
-	if st != state.Created && st != state.Running {
+	if st != state.Created && st != state.Running && st != state.Paused {
 		return wrongStatus(id, "kill", st, "created or running")
 	}
+	cg, err := loadCgroup(rec)
+	if err != nil {
+		return cerr.E(id, "kill", "", err)
+	}
+	if st == state.Paused && sig == unix.SIGKILL {
+		defer func() {
+			if err == nil {
+				err = unpause(c, rec, cg)
+			}
+		}()
+	}
 	if all {
-		cg, err := loadCgroup(rec)
-		if err != nil {
-			return cerr.E(id, "kill", "", err)
-		}
 		err = cg.Signal(sig)
 		if !errors.Is(err, cgroups.ErrNoCgroup) {
 			return cerr.E(id, "kill", "", err)
@@ -50,6 +60,17 @@ func Kill(store *state.Store, id string, sig unix.Signal, all bool) error {
 	}
 	defer p.Close()
 	return cerr.E(id, "kill", "", p.Signal(sig))
+}
+
+// unpause thaws a paused container after its SIGKILL is pending (Signal
+// of the whole cgroup has thawed it already; thawing twice is harmless)
+// and clears the record's flag.
+func unpause(c *state.Container, rec *state.Record, cg *cgroups.Manager) error {
+	if err := cg.Thaw(); err != nil {
+		return cerr.E(rec.ID, "kill", "", err)
+	}
+	rec.Paused = false
+	return cerr.E(rec.ID, "kill", "", c.Save(rec))
 }
 
 func startTime(pid int) (uint64, error) {

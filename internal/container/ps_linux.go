@@ -29,7 +29,7 @@ func Ps(store *state.Store, id string) ([]Proc, error) {
 		return nil, cerr.E(id, "ps", "", err)
 	}
 	st := rec.Status()
-	if st != state.Created && st != state.Running {
+	if st != state.Created && st != state.Running && st != state.Paused {
 		return nil, wrongStatus(id, "ps", st, "created or running")
 	}
 	cg, err := loadCgroup(rec)
