@@ -39,6 +39,7 @@ type cmd struct {
 	Ps       commands.Ps           `cmd:"" help:"List the processes of a container."`
 	Pause    commands.Pause        `cmd:"" help:"Freeze every process of a container."`
 	Resume   commands.Resume       `cmd:"" help:"Thaw a paused container."`
+	Update   commands.Update       `cmd:"" help:"Change the resource limits of a container."`
 	Spec     specgen.Spec          `cmd:"" help:"Write a default config.json."`
 	Features featurescmd.Features  `cmd:"" help:"Print what this runtime supports."`
 }
