@@ -37,6 +37,7 @@ type cmd struct {
 	Delete   commands.Delete       `cmd:"" help:"Delete containers."`
 	Exec     commands.Exec         `cmd:"" help:"Run a new process in a running container."`
 	Ps       commands.Ps           `cmd:"" help:"List the processes of a container."`
+	Events   commands.Events       `cmd:"" help:"Print the resource usage of a container, once or every interval."`
 	Pause    commands.Pause        `cmd:"" help:"Freeze every process of a container."`
 	Resume   commands.Resume       `cmd:"" help:"Thaw a paused container."`
 	Update   commands.Update       `cmd:"" help:"Change the resource limits of a container."`
