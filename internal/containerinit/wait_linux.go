@@ -42,7 +42,13 @@ type waiterExec struct {
 // survive the exec, and puts back the RLIMIT_NOFILE the init started with.
 func prepareWaiter(cfg *initproto.Config, pr *prepared) (*waiterExec, error) {
 	p := cfg.Spec.Process
-	req := initproto.WaitRequest{Path: pr.path, Args: p.Args, Env: p.Env}
+	// The program starts with the signal mask this thread has now; the
+	// hand-over blocks a few signals (exec) and the waiter puts this back.
+	var cur unix.Sigset_t
+	if err := unix.PthreadSigmask(unix.SIG_BLOCK, nil, &cur); err != nil {
+		return nil, cerr.Op("read the signal mask", "", err)
+	}
+	req := initproto.WaitRequest{Path: pr.path, Args: p.Args, Env: p.Env, SigMask: cur.Val[0]}
 	if pr.filter != nil {
 		req.Filter, req.FilterFlags = pr.filter.Insns, pr.filter.Flags
 	}
@@ -78,10 +84,29 @@ func prepareWaiter(cfg *initproto.Config, pr *prepared) (*waiterExec, error) {
 	return &waiterExec{exeFD: cfg.ExeFD, reqFD: reqFD, argv: os.Args, env: []string{initproto.WaitEnv(startFD, reqFD)}}, nil
 }
 
+// waiterSignals are the signals the waiter catches (waiter.c): they end
+// a created container, as they end the Go init.
+var waiterSignals = []unix.Signal{unix.SIGHUP, unix.SIGINT, unix.SIGQUIT, unix.SIGABRT, unix.SIGTERM}
+
 // exec replaces the Go init by the waiter. It returns only on failure,
 // with the request fd marked close-on-exec again.
 func (w *waiterExec) exec() error {
+	// From the exec to the waiter's handlers these signals have their
+	// default action, which the init of a pid namespace does not take:
+	// one sent then would be lost, and the created container would not
+	// stop. Blocked, it stays pending across the exec; the waiter
+	// restores the mask once its handlers are in. The mask is the
+	// calling thread's, the one that execs.
+	var block, old unix.Sigset_t
+	for _, sig := range waiterSignals {
+		block.Val[(sig-1)/64] |= 1 << ((uint(sig) - 1) % 64)
+	}
+	if err := unix.PthreadSigmask(unix.SIG_BLOCK, &block, &old); err != nil {
+		unix.CloseOnExec(w.reqFD)
+		return fmt.Errorf("exec the waiting init: block signals: %w", err)
+	}
 	err := execveat(w.exeFD, w.argv, w.env)
+	unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)
 	unix.CloseOnExec(w.reqFD)
 	return fmt.Errorf("exec the waiting init: %w", err)
 }

@@ -26,6 +26,10 @@ type WaitRequest struct {
 	Args, Env   []string
 	Filter      []unix.SockFilter // empty: none to load
 	FilterFlags uint
+	// SigMask is the signal mask the program is to start with (the
+	// init's, before it blocked the signals the waiter catches for the
+	// hand-over); the waiter restores it once its handlers are in.
+	SigMask uint64
 }
 
 // WaitEnv is the EnvWait entry for the two fds.
@@ -33,8 +37,9 @@ func WaitEnv(start, req int) string {
 	return fmt.Sprintf("%s=%d,%d", EnvWait, start, req)
 }
 
-// Encode returns the request as waiter.c reads it: native-endian 32-bit
-// fields (magic, filter flags, instruction count), the filter's 8-byte
+// Encode returns the request as waiter.c reads it: the 32-bit magic, the
+// 64-bit signal mask, 32-bit fields (filter flags, instruction count), the
+// filter's 8-byte
 // instructions, then the path, the argument count and arguments, the
 // variable count and variables, each string as a 32-bit length and its
 // bytes. A string holding a NUL byte cannot be passed to execve: it is
@@ -54,6 +59,7 @@ func (r *WaitRequest) Encode() ([]byte, error) {
 		return nil, errors.New("wait request: no program to exec")
 	}
 	put(waitMagic)
+	binary.Write(&b, binary.NativeEndian, r.SigMask)
 	put(uint32(r.FilterFlags))
 	put(uint32(len(r.Filter)))
 	for _, in := range r.Filter {

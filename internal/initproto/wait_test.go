@@ -32,6 +32,9 @@ func decodeWait(t *testing.T, b []byte) WaitRequest {
 		t.Fatalf("magic %#x", m)
 	}
 	var q WaitRequest
+	if err := binary.Read(r, binary.NativeEndian, &q.SigMask); err != nil {
+		t.Fatal(err)
+	}
 	q.FilterFlags = uint(u32())
 	q.Filter = make([]unix.SockFilter, u32())
 	if err := binary.Read(r, binary.NativeEndian, q.Filter); err != nil {
@@ -58,6 +61,7 @@ func TestWaitRequestEncode(t *testing.T) {
 		Env:         []string{"PATH=/bin", "EMPTY="},
 		Filter:      []unix.SockFilter{{Code: 0x20, K: 4}, {Code: 0x06, Jt: 1, Jf: 2, K: 0x7fff0000}},
 		FilterFlags: 5,
+		SigMask:     1<<(15-1) | 1<<(2-1),
 	}
 	b, err := in.Encode()
 	if err != nil {

@@ -25,6 +25,7 @@
 #define MAX_REQUEST (64u << 20)
 
 struct request {
+	uint64_t sigmask;
 	uint32_t filter_flags;
 	uint32_t ninsns;
 	struct sock_filter *insns;
@@ -182,6 +183,8 @@ static int read_request(int fd, struct request *q)
 	struct reader r = {buf, buf + size, 1};
 	if (take_u32(&r) != WAIT_MAGIC)
 		return -1;
+	uint32_t lo = take_u32(&r), hi = take_u32(&r);
+	q->sigmask = (uint64_t)lo | (uint64_t)hi << 32;
 	q->filter_flags = take_u32(&r);
 	q->ninsns = take_u32(&r);
 	if (!r.ok || q->ninsns > BPF_MAXINSNS || (size_t)(r.end - r.p) < q->ninsns * sizeof(struct sock_filter))
@@ -298,6 +301,17 @@ __attribute__((constructor)) static void ocikit_wait(void)
 	const int ends[] = {SIGHUP, SIGINT, SIGQUIT, SIGABRT, SIGTERM};
 	for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++)
 		sigaction(ends[i], &sa, NULL);
+	// The Go init blocked these signals before it exec'd this binary:
+	// between its exec and the handlers above they had their default
+	// action, which a pid namespace's init does not take, so one sent
+	// then would have been lost. Pending, it is delivered now. The mask
+	// restored is the one the program is to start with.
+	sigset_t mask;
+	sigemptyset(&mask);
+	for (int sig = 1; sig <= 64; sig++)
+		if (q.sigmask & (1ULL << (sig - 1)))
+			sigaddset(&mask, sig);
+	sigprocmask(SIG_SETMASK, &mask, NULL);
 
 	int c = wait_start(start);
 	close(start);
