@@ -20,8 +20,6 @@ import (
 // Absent until the first update.
 const resourcesFile = "resources.json"
 
-// statusPaused is the status of a container whose cgroups are frozen.
-const statusPaused = "paused"
 
 // Update merges r onto the container's current resources (those of its
 // spec, or of the last update) and applies the result to its cgroups
@@ -51,7 +49,7 @@ func Update(store *state.Store, id string, r *specs.LinuxResources) error {
 	}
 	// A paused container's limits change as well: its frozen cgroups
 	// take new values, which hold from the thaw on.
-	if st := rec.Status(); st != state.Created && st != state.Running && st != statusPaused {
+	if st := rec.Status(); st != state.Created && st != state.Running && st != state.Paused {
 		return cerr.E(id, "update", "", fmt.Errorf("container is %s, not created, running or paused", st))
 	}
 	cur, path, err := currentResources(c)
