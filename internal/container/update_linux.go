@@ -20,7 +20,6 @@ import (
 // Absent until the first update.
 const resourcesFile = "resources.json"
 
-
 // Update merges r onto the container's current resources (those of its
 // spec, or of the last update) and applies the result to its cgroups
 // through cgroups.Manager.Set, as create does. The container must be
