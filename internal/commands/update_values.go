@@ -1,44 +1,24 @@
 package commands
 
 import (
-	"math"
+	"github.com/ocikit/ocikit/internal/units"
 	"strconv"
 	"strings"
 
 	"github.com/ocikit/ocikit/internal/cli"
 )
 
-// sizeUnits are the suffixes of a size, powers of 1024 as in runc and
-// docker's memory flags (a "1g" container limit is 1 GiB).
-var sizeUnits = map[string]int64{
-	"": 1, "b": 1,
-	"k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10,
-	"m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20,
-	"g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30,
-	"t": 1 << 40, "tb": 1 << 40, "tib": 1 << 40,
-	"p": 1 << 50, "pb": 1 << 50, "pib": 1 << 50,
-}
-
-// parseSize reads a memory size: -1 (unlimited), or a whole number of
-// bytes with an optional unit suffix, in any case.
+// parseSize reads a memory size: -1 (unlimited), or a size as
+// units.ParseSize reads it.
 func parseSize(flag, s string) (int64, error) {
-	if s == "-1" {
+	if strings.TrimSpace(s) == "-1" {
 		return -1, nil
 	}
-	lower := strings.ToLower(strings.TrimSpace(s))
-	i := strings.IndexFunc(lower, func(r rune) bool { return r < '0' || r > '9' })
-	if i < 0 {
-		i = len(lower)
+	n, err := units.ParseSize(s)
+	if err != nil {
+		return 0, cli.Usagef("%s: %v (or -1 for no limit)", flag, err)
 	}
-	unit, ok := sizeUnits[lower[i:]]
-	if i == 0 || !ok {
-		return 0, cli.Usagef("%s: %q is not a size: want -1 or a number of bytes with an optional k, m, g, t or p suffix", flag, s)
-	}
-	n, err := strconv.ParseInt(lower[:i], 10, 64)
-	if err != nil || n > math.MaxInt64/unit {
-		return 0, cli.Usagef("%s: %q is too large", flag, s)
-	}
-	return n * unit, nil
+	return n, nil
 }
 
 // parseUint reads a non-negative whole number.

@@ -9,7 +9,7 @@ func TestParseSize(t *testing.T) {
 			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "m", "12x", "-2", "1.5g", "99999999999p"} {
+	for _, in := range []string{"", "m", "12x", "-2", "99999999999p"} {
 		if _, err := parseSize("--memory", in); err == nil {
 			t.Errorf("parseSize(%q) succeeded", in)
 		}

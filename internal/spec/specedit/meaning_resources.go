@@ -2,42 +2,10 @@ package specedit
 
 import (
 	"fmt"
+	"github.com/ocikit/ocikit/internal/units"
 	"math"
 	"strconv"
-	"strings"
 )
-
-// sizeUnits are the suffixes of --memory, binary as docker's: 1k is 1024.
-var sizeUnits = map[string]float64{
-	"": 1, "b": 1,
-	"k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10,
-	"m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20,
-	"g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30,
-	"t": 1 << 40, "tb": 1 << 40, "tib": 1 << 40,
-}
-
-// ParseSize parses a byte count: 1048576, 512m, 1.5g, 2GiB (units are
-// binary, case-insensitive).
-func ParseSize(s string) (int64, error) {
-	lower := strings.ToLower(strings.TrimSpace(s))
-	i := strings.IndexFunc(lower, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
-	if i < 0 {
-		i = len(lower)
-	}
-	unit, ok := sizeUnits[lower[i:]]
-	if !ok || i == 0 {
-		return 0, fmt.Errorf("%q is not a size (want bytes or a number with k, m, g or t)", s)
-	}
-	n, err := strconv.ParseFloat(lower[:i], 64)
-	if err != nil {
-		return 0, fmt.Errorf("%q is not a size (want bytes or a number with k, m, g or t)", s)
-	}
-	b := n * unit
-	if b >= math.MaxInt64 {
-		return 0, fmt.Errorf("%q is too large", s)
-	}
-	return int64(b), nil
-}
 
 // memoryEdit sets linux.resources.memory.limit; "unlimited" is -1, the
 // spec's "no limit".
@@ -47,7 +15,7 @@ func memoryEdit(s string) (Edit, error) {
 	}
 	limit := int64(-1)
 	if s != "unlimited" {
-		n, err := ParseSize(s)
+		n, err := units.ParseSize(s)
 		if err != nil {
 			return nil, fmt.Errorf("--memory: %w", err)
 		}
