@@ -51,3 +51,4 @@ clean:
 	rm -rf bin $(MANPAGES)
 include mk/conformance.mk
 include mk/bench.mk
+include mk/vm.mk
