@@ -52,7 +52,7 @@ func planMemory(r *specs.LinuxResources, v2 bool) ([]step, error) {
 		return planMemoryV2(mem, limit, reservation, swap)
 	}
 
-	var steps []step
+	steps := planMemoryV1Hierarchy(mem)
 	lw := write{field: "linux.resources.memory.limit", file: "memory.limit_in_bytes", value: strconv.FormatInt(limit, 10)}
 	sw := write{field: "linux.resources.memory.swap", file: "memory.memsw.limit_in_bytes", value: strconv.FormatInt(swap, 10)}
 	if limit < 0 && swap == 0 {
@@ -149,12 +149,32 @@ func planPids(r *specs.LinuxResources, _ bool) ([]step, error) {
 	return []step{one("linux.resources.pids.limit", "pids.max", v2Value(*r.Pids.Limit))}, nil
 }
 
-// planCPU: shares, quota and period, realtimeRuntime and realtimePeriod.
+// planCPU: shares, quota and period, burst, realtimeRuntime and
+// realtimePeriod, idle.
 func planCPU(r *specs.LinuxResources, v2 bool) ([]step, error) {
 	cpu := r.CPU
 	if cpu == nil {
 		return nil, nil
 	}
+	idle, err := idleStep(cpu)
+	if err != nil {
+		return nil, err
+	}
+	steps, err := planCPUBase(cpu, v2)
+	if err != nil {
+		return nil, err
+	}
+	// The burst goes before the quota (see burstStep), which planCPUBase
+	// writes after the shares.
+	at := 0
+	if len(steps) > 0 && steps[0].field == "linux.resources.cpu.shares" {
+		at = 1
+	}
+	steps = append(steps[:at], append(burstStep(cpu, v2), steps[at:]...)...)
+	return append(steps, idle...), nil
+}
+
+func planCPUBase(cpu *specs.LinuxCPU, v2 bool) ([]step, error) {
 	var shares, period, rtPeriod uint64
 	var quota, rtRuntime int64
 	for _, v := range []struct {

@@ -13,14 +13,8 @@ import (
 // the error, and nothing is written.
 func TestSetRefusesUnsupported(t *testing.T) {
 	for field, r := range map[string]*specs.LinuxResources{
-		"linux.resources.blockIO":             {BlockIO: &specs.LinuxBlockIO{Weight: ptr[uint16](500)}},
-		"linux.resources.hugepageLimits":      {HugepageLimits: []specs.LinuxHugepageLimit{{Pagesize: "2MB", Limit: mib}}},
-		"linux.resources.network":             {Network: &specs.LinuxNetwork{ClassID: ptr[uint32](1)}},
-		"linux.resources.rdma":                {Rdma: map[string]specs.LinuxRdma{"mlx": {HcaHandles: ptr[uint32](1)}}},
-		"linux.resources.unified":             {Unified: map[string]string{"io.weight": "100"}},
-		"linux.resources.memory.useHierarchy": {Memory: &specs.LinuxMemory{UseHierarchy: ptr(true)}},
-		"linux.resources.cpu.burst":           {CPU: &specs.LinuxCPU{Burst: ptr[uint64](1000)}},
-		"linux.resources.cpu.idle":            {CPU: &specs.LinuxCPU{Idle: ptr[int64](1)}},
+		"linux.resources.blockIO": {BlockIO: &specs.LinuxBlockIO{Weight: ptr[uint16](500)}},
+		"linux.resources.rdma":    {Rdma: map[string]specs.LinuxRdma{"mlx": {HcaHandles: ptr[uint32](1)}}},
 	} {
 		m, f := fakeTree(t, v1Defaults)
 		r.Pids = &specs.LinuxPids{Limit: ptr[int64](5)}

@@ -32,9 +32,10 @@ func (hostFiles) read(dir, name string) (string, error) { return readFile(dir, n
 func (hostFiles) write(dir, name, value string) error   { return writeFile(dir, name, value) }
 
 // Set applies the limits of a spec's linux.resources to the container's
-// cgroups: memory, pids, cpu and cpuset, each in the hierarchy that carries
-// its controller (the v1 one on a hybrid host, else the unified one), and
-// the device rules. created is the spec's linux.devices: the devices the
+// cgroups: memory, pids, cpu, cpuset, hugetlb and (v1 only) net_cls and
+// net_prio, each in the hierarchy that carries its controller (the v1 one
+// on a hybrid host, else the unified one), the device rules, and last the
+// raw v2 files of linux.resources.unified (see planUnified). created is the spec's linux.devices: the devices the
 // container's /dev gets are allowed to it. A nil r and no created set
 // nothing.
 //
@@ -84,6 +85,9 @@ var controllers = []struct {
 	{"pids", "linux.resources.pids", planPids},
 	{"cpu", "linux.resources.cpu", planCPU},
 	{"cpuset", "linux.resources.cpu", planCpuset},
+	{"hugetlb", "linux.resources.hugepageLimits", planHugetlb},
+	{"net_cls", "linux.resources.network", planNetClass},
+	{"net_prio", "linux.resources.network", planNetPrio},
 }
 
 func (m *Manager) set(r *specs.LinuxResources, f files, created ...specs.LinuxDevice) error {
@@ -130,6 +134,14 @@ func (m *Manager) set(r *specs.LinuxResources, f files, created ...specs.LinuxDe
 		}
 		groups = append(groups, group{controller: c.name, field: c.field, key: key, v2: key == "unified", steps: steps})
 	}
+	unified, need, skipUnified, err := m.planUnified(r.Unified, groups)
+	if err != nil {
+		return err
+	}
+	if skipUnified {
+		skipped = append(skipped, "linux.resources.unified")
+	}
+	groups = append(groups, need...)
 	devTarget, noCgroup, err := m.targetDevices(devices, f)
 	if err != nil {
 		return err
@@ -150,17 +162,64 @@ func (m *Manager) set(r *specs.LinuxResources, f files, created ...specs.LinuxDe
 		if err := f.check(dir); err != nil {
 			return fmt.Errorf("%s: %w", g.field, err)
 		}
-		for _, s := range g.steps {
-			if g.controller == "cpuset" && !g.v2 {
-				s.file = cpusetName(f, dir, s.file)
-			}
-			if err := s.run(f, dir); err != nil {
-				return err
-			}
+		if err := mustExist(f, dir, g.steps); err != nil {
+			return err
+		}
+	}
+	if err := unified.check(f); err != nil {
+		return err
+	}
+	for _, g := range groups {
+		if err := g.run(f, m.Paths[g.key]); err != nil {
+			return err
 		}
 	}
 	if devTarget != nil {
-		return devTarget.apply(f)
+		if err := devTarget.apply(f); err != nil {
+			return err
+		}
+	}
+	// Last, so that a raw key the user chose overrides the value a field
+	// set (as in runc).
+	return unified.run(f)
+}
+
+// run makes the writes of g in cgroup dir.
+func (g group) run(f files, dir string) error {
+	var retry []step
+	for _, s := range g.steps {
+		if g.controller == "cpuset" && !g.v2 {
+			s.file = cpusetName(f, dir, s.file)
+		}
+		err := s.run(f, dir)
+		if s.retryLast && errors.Is(err, unix.EINVAL) {
+			retry = append(retry, s)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+	}
+	for _, s := range retry {
+		if err := s.run(f, dir); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mustExist checks that the files of the mustExist writes among steps are
+// in dir.
+func mustExist(f files, dir string, steps []step) error {
+	for _, s := range steps {
+		for _, w := range []*write{&s.write, s.then} {
+			if w == nil || !w.mustExist {
+				continue
+			}
+			if _, err := f.read(dir, w.file); errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("%s: this kernel has no %s in cgroup %q", w.field, w.file, dir)
+			}
+		}
 	}
 	return nil
 }
@@ -205,20 +264,12 @@ func cpusetName(f files, dir, name string) string {
 
 // UnsupportedResources lists the fields of r that hold a value and that
 // Set does not apply, as paths under linux.resources ("blockIO",
-// "memory.useHierarchy"): Set refuses a spec with any of them rather than
+// "rdma"): Set refuses a spec with any of them rather than
 // run a container without a limit it asked for, and the features check
 // (oci-spec validate --features) reports the same list.
 func UnsupportedResources(r *specs.LinuxResources) []string {
 	if r == nil {
 		return nil
-	}
-	var mem specs.LinuxMemory
-	if r.Memory != nil {
-		mem = *r.Memory
-	}
-	var cpu specs.LinuxCPU
-	if r.CPU != nil {
-		cpu = *r.CPU
 	}
 	var out []string
 	for _, u := range []struct {
@@ -226,13 +277,7 @@ func UnsupportedResources(r *specs.LinuxResources) []string {
 		v     any
 	}{
 		{"blockIO", r.BlockIO},
-		{"hugepageLimits", r.HugepageLimits},
-		{"network", r.Network},
 		{"rdma", r.Rdma},
-		{"unified", r.Unified},
-		{"memory.useHierarchy", mem.UseHierarchy},
-		{"cpu.burst", cpu.Burst},
-		{"cpu.idle", cpu.Idle},
 	} {
 		if !unset(reflect.ValueOf(u.v)) {
 			out = append(out, u.field)
@@ -280,6 +325,10 @@ type write struct {
 	file     string
 	value    string
 	optional bool // a value the spec implies: skipped where the file does not exist
+	// mustExist: a file only some kernels have (cpu.idle, a page size's
+	// hugetlb file): its absence is an error found before anything is
+	// written, not after half the limits are in.
+	mustExist bool
 }
 
 func (w write) run(f files, dir string) error {
@@ -299,9 +348,14 @@ func (w write) run(f files, dir string) error {
 // when that works; when the kernel refuses the first with EINVAL (the new
 // value conflicts with the old partner), the partner is written first.
 // Raising both limits needs one order, lowering both the other.
+//
+// A retryLast step that the kernel refuses with EINVAL is tried again
+// after the other steps of its group: its value conflicts with an old one
+// a later step replaces (a burst above the old quota).
 type step struct {
 	write
-	then *write
+	then      *write
+	retryLast bool
 }
 
 func (s step) run(f files, dir string) error {

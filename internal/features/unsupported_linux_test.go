@@ -127,14 +127,6 @@ func TestUnsupported(t *testing.T) {
 			s.Linux.Resources.Rdma = map[string]specs.LinuxRdma{"mlx": {HcaHandles: ptr(uint32(1))}}
 		}, "linux.resources.rdma", fail, "rdma"},
 		{"blockIO", func(s *specs.Spec) { s.Linux.Resources.BlockIO.Weight = ptr(uint16(10)) }, "linux.resources.blockIO", fail, "refuses"},
-		{"hugepages", func(s *specs.Spec) {
-			s.Linux.Resources.HugepageLimits = []specs.LinuxHugepageLimit{{Pagesize: "2MB", Limit: 1}}
-		}, "linux.resources.hugepageLimits", fail, "refuses"},
-		{"network", func(s *specs.Spec) { s.Linux.Resources.Network = &specs.LinuxNetwork{ClassID: ptr(uint32(1))} }, "linux.resources.network", fail, "refuses"},
-		{"unified", func(s *specs.Spec) { s.Linux.Resources.Unified = map[string]string{"io.weight": "10"} }, "linux.resources.unified", fail, "refuses"},
-		{"useHierarchy", func(s *specs.Spec) { s.Linux.Resources.Memory.UseHierarchy = ptr(true) }, "linux.resources.memory.useHierarchy", fail, "refuses"},
-		{"cpu burst", func(s *specs.Spec) { s.Linux.Resources.CPU.Burst = ptr(uint64(1)) }, "linux.resources.cpu.burst", fail, "refuses"},
-		{"cpu idle", func(s *specs.Spec) { s.Linux.Resources.CPU.Idle = ptr(int64(1)) }, "linux.resources.cpu.idle", fail, "refuses"},
 		{"kernel memory", func(s *specs.Spec) { s.Linux.Resources.Memory.Kernel = ptr(int64(1)) }, "linux.resources.memory.kernel", warn, "deprecated"},    //nolint:staticcheck // the deprecated field under test
 		{"kernel TCP", func(s *specs.Spec) { s.Linux.Resources.Memory.KernelTCP = ptr(int64(1)) }, "linux.resources.memory.kernelTCP", warn, "deprecated"}, //nolint:staticcheck // the deprecated field under test
 		{"intelRdt", func(s *specs.Spec) { s.Linux.IntelRdt = &specs.LinuxIntelRdt{ClosID: "c"} }, "linux.intelRdt", warn, "Intel RDT"},
@@ -246,5 +238,28 @@ func TestAppendNew(t *testing.T) {
 	}
 	if got := AppendNew(nil, u(w("x"))); len(got) != 1 {
 		t.Errorf("into nil: %v", got)
+	}
+}
+
+// TestUnsupportedResourcesApplied: the linux.resources fields that
+// cgroups.Set applies (hugepageLimits, network, unified, useHierarchy,
+// cpu burst and idle) are no problem for the features check; whether the
+// host has the files is Set's business at create.
+func TestUnsupportedResourcesApplied(t *testing.T) {
+	for name, edit := range map[string]func(s *specs.Spec){
+		"hugepages": func(s *specs.Spec) {
+			s.Linux.Resources.HugepageLimits = []specs.LinuxHugepageLimit{{Pagesize: "2MB", Limit: 1}}
+		},
+		"network":      func(s *specs.Spec) { s.Linux.Resources.Network = &specs.LinuxNetwork{ClassID: ptr(uint32(1))} },
+		"unified":      func(s *specs.Spec) { s.Linux.Resources.Unified = map[string]string{"io.weight": "10"} },
+		"useHierarchy": func(s *specs.Spec) { s.Linux.Resources.Memory.UseHierarchy = ptr(true) },
+		"cpu burst":    func(s *specs.Spec) { s.Linux.Resources.CPU.Burst = ptr(uint64(1)) },
+		"cpu idle":     func(s *specs.Spec) { s.Linux.Resources.CPU.Idle = ptr(int64(1)) },
+	} {
+		s := base()
+		edit(s)
+		if got := Unsupported(s, doc()); len(got) != 0 {
+			t.Errorf("%s: got %v, want no problem", name, got)
+		}
 	}
 }
