@@ -42,9 +42,10 @@ func (m *Manager) Pids() ([]int, error) {
 }
 
 // Signal sends sig to every process in the container's cgroup (see Pids).
-// For SIGKILL the cgroup is frozen first and thawed afterwards, so that no
-// process can fork a child between the listing and the kill. A process
-// that exits meanwhile is not an error.
+// SIGKILL goes through the v2 cgroup's cgroup.kill where the kernel has it
+// (Linux 5.14+); otherwise the cgroup is frozen first and thawed
+// afterwards, so that no process can fork a child between the listing and
+// the kill. A process that exits meanwhile is not an error.
 func (m *Manager) Signal(sig unix.Signal) (err error) {
 	dir, ok := m.listDir()
 	if !ok {
@@ -70,6 +71,22 @@ func (m *Manager) Signal(sig unix.Signal) (err error) {
 	paused, err := m.Frozen()
 	if err != nil {
 		return err
+	}
+	if v2, ok := m.Paths["unified"]; ok {
+		// The v2 cgroup holds every process of the container (see
+		// listDir), and Pids checked it lies on a cgroup file system.
+		killed, err := killFile(v2)
+		if err != nil {
+			return err
+		}
+		if killed {
+			if paused {
+				// The kill is pending in tasks the v1 freezer holds:
+				// thawed, they die (see below).
+				return m.Thaw()
+			}
+			return nil
+		}
 	}
 	if paused {
 		// Paused (Freeze): nothing can fork already. A task frozen by
@@ -139,4 +156,20 @@ func killAll(pids []int, sig unix.Signal) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// killFile kills every process of v2 cgroup dir and of its descendants by
+// writing its cgroup.kill, and reports whether it could: the kernel walks
+// the subtree under the lock that forks take, so a child forked meanwhile
+// is killed too, with no freeze and no pid to reuse. killed is false,
+// without an error, where the file does not exist (before Linux 5.14).
+func killFile(dir string) (killed bool, err error) {
+	err = writeFile(dir, "cgroup.kill", "1")
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("kill cgroup %q: %w", dir, bare(err))
+	}
+	return true, nil
 }
