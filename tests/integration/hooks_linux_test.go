@@ -12,6 +12,10 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
+// hookArgv0 is the argv[0] the hooks of TestHookArgsEnvAndOutput get, to
+// see it passed through as given.
+const hookArgv0 = "custom-argv0/sh"
+
 // hookRecord is one line a recording hook appended to its record file.
 type hookRecord struct {
 	kind  string
@@ -229,12 +233,11 @@ func TestHookArgsEnvAndOutput(t *testing.T) {
 		// which gives its pid as the mounted procfs numbers it: before
 		// pivot_root the container's init still sees the host's /proc.
 		script := fmt.Sprintf(`read pid rest < /proc/self/stat; tr '\0' '|' < /proc/$pid/cmdline > %[1]s; echo >> %[1]s; tr '\0' '|' < /proc/$pid/environ >> %[1]s; echo out-%[2]s; echo err-%[2]s >&2`, out, kind)
-		// The host's /bin/sh, which takes any argv[0]; in the
-		// container it is busybox, whose argv[0] names the applet.
-		argv0 := "custom-argv0"
-		if kind == "startContainer" {
-			argv0 = "sh"
-		}
+		// An argv[0] that is not the path, and that busybox, which
+		// picks its applet by the base name of argv[0] (the container's
+		// /bin/sh, and the host's in a busybox-only system such as the
+		// cgroup v2 test guest), still runs as sh.
+		argv0 := hookArgv0
 		return specs.Hook{Path: "/bin/sh", Args: []string{argv0, "-c", script, "a b", ""}, Env: []string{"HOOK=" + kind, "EMPTY="}}
 	}
 	for _, k := range []string{"createRuntime", "createContainer", "startContainer", "poststart", "poststop"} {
@@ -260,10 +263,7 @@ func TestHookArgsEnvAndOutput(t *testing.T) {
 			t.Errorf("%s hook: %v", k, err)
 			continue
 		}
-		argv0 := "custom-argv0"
-		if k == "startContainer" {
-			argv0 = "sh"
-		}
+		argv0 := hookArgv0
 		lines := strings.SplitN(string(data), "\n", 2)
 		if !strings.HasPrefix(lines[0], argv0+"|-c|") || !strings.HasSuffix(lines[0], "|a b||") {
 			t.Errorf("%s hook argv %q, want %s -c SCRIPT 'a b' ''", k, lines[0], argv0)
