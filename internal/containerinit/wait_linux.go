@@ -21,10 +21,20 @@ import (
 // (oci-run); it cannot when something must still run in Go after the
 // start (startContainer hooks), or when a seccomp filter loaded
 // already (early, before the credentials changed) would deny the calls of
-// the hand-over and of the waiter, which it was not written for.
+// the hand-over and of the waiter, which it was not written for. Nor
+// when the spec limits the address space or the data segment: those
+// rlimits are in force by now, below what the Go runtime has already
+// mapped, so any heap growth (compiling the filter, the hand-over) would
+// kill the init with "out of memory"; the Go init then waits with the
+// little it still allocates, as before the waiter existed.
 func waiterFits(cfg *initproto.Config, early *seccomp.Program) bool {
 	if cfg.ExeFD <= 0 || cfg.StartsAtOnce || hooks.Any(cfg.Spec, hooks.StartContainer) {
 		return false
+	}
+	for _, r := range cfg.Spec.Process.Rlimits {
+		if r.Type == "RLIMIT_AS" || r.Type == "RLIMIT_DATA" {
+			return false
+		}
 	}
 	return early == nil || filterLetsWaiterRun(cfg.Spec.Linux.Seccomp, early)
 }
