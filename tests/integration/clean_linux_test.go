@@ -13,6 +13,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ocikit/ocikit/internal/mountinfo"
 )
@@ -209,6 +210,21 @@ func leftProcesses(ids []string) []string {
 // zombieChildren describes the children of this process that have exited
 // and were not reaped, apart from tools whose Wait is still to come.
 func zombieChildren() []string {
+	found := unreapedNow()
+	// A tool another test started can exit before that test has
+	// recorded it in inflight (cmd.Start returned, the store not yet
+	// done) or before its cmd.Wait reaps it: such a zombie is gone
+	// moments later. One still there after a second is a real leak.
+	for i := 0; i < 20 && len(found) > 0; i++ {
+		time.Sleep(50 * time.Millisecond)
+		found = unreapedNow()
+	}
+	return found
+}
+
+// unreapedNow lists the zombie children of this test binary that no
+// running tool invocation accounts for.
+func unreapedNow() []string {
 	self := os.Getpid()
 	var found []string
 	for _, pid := range pids() {
