@@ -295,6 +295,10 @@ func unsupported(r *specs.LinuxResources) error {
 	return nil
 }
 
+// IsSet reports whether v holds something, by unset's rule: the features
+// check judges every spec field the way Set judges resources.
+func IsSet(v any) bool { return !unset(reflect.ValueOf(v)) }
+
 // unset reports whether v holds nothing: a nil pointer, an empty slice or
 // map, a zero number, false, or a struct of such. Like runc and the
 // engines that write specs, Set treats a zero value as "not set": an

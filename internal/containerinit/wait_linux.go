@@ -3,6 +3,7 @@ package containerinit
 import (
 	"fmt"
 	"os"
+	"slices"
 	"syscall"
 	"unsafe"
 
@@ -31,10 +32,8 @@ func waiterFits(cfg *initproto.Config, early *seccomp.Program) bool {
 	if cfg.ExeFD <= 0 || cfg.StartsAtOnce || hooks.Any(cfg.Spec, hooks.StartContainer) {
 		return false
 	}
-	for _, r := range cfg.Spec.Process.Rlimits {
-		if r.Type == "RLIMIT_AS" || r.Type == "RLIMIT_DATA" {
-			return false
-		}
+	if setsRlimit(cfg.Spec.Process.Rlimits, "RLIMIT_AS", "RLIMIT_DATA") {
+		return false
 	}
 	return early == nil || filterLetsWaiterRun(cfg.Spec.Linux.Seccomp, early)
 }
@@ -81,7 +80,7 @@ func prepareWaiter(cfg *initproto.Config, pr *prepared) (*waiterExec, error) {
 		unix.Close(reqFD)
 		return nil, cerr.Op("hand over to the waiting init", "", err)
 	}
-	if !setsNofile(p.Rlimits) {
+	if !setsRlimit(p.Rlimits, "RLIMIT_NOFILE") {
 		// What syscall.Exec would do: the program gets the limit the
 		// init started with, not the one Go raised.
 		if orig, ok := waiter.OrigNofile(); ok {
@@ -144,9 +143,10 @@ func sealedFile(name string, data []byte) (int, error) {
 	return fd, nil
 }
 
-func setsNofile(rl []specs.POSIXRlimit) bool {
+// setsRlimit reports whether rl sets any of the rlimit types.
+func setsRlimit(rl []specs.POSIXRlimit, types ...string) bool {
 	for _, r := range rl {
-		if r.Type == "RLIMIT_NOFILE" {
+		if slices.Contains(types, r.Type) {
 			return true
 		}
 	}

@@ -2,7 +2,6 @@ package features
 
 import (
 	"github.com/ocikit/ocikit/internal/cgroups"
-	"reflect"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/opencontainers/runtime-spec/specs-go/features"
@@ -47,25 +46,5 @@ func checkResources(r *report, res *specs.LinuxResources, cg *features.Cgroup) {
 
 // isSet reports whether v holds something: a non-nil pointer to a value
 // that is set, a non-empty slice or map, a non-zero number or string,
-// true, or a struct with a field that is set.
-func isSet(v any) bool { return setValue(reflect.ValueOf(v)) }
-
-func setValue(v reflect.Value) bool {
-	switch v.Kind() {
-	case reflect.Invalid:
-		return false
-	case reflect.Pointer, reflect.Interface:
-		return !v.IsNil() && setValue(v.Elem())
-	case reflect.Slice, reflect.Map:
-		return v.Len() > 0
-	case reflect.Struct:
-		for i := range v.NumField() {
-			if setValue(v.Field(i)) {
-				return true
-			}
-		}
-		return false
-	default:
-		return !v.IsZero()
-	}
-}
+// true, or a struct with a field that is set (cgroups.IsSet, Set's rule).
+func isSet(v any) bool { return cgroups.IsSet(v) }
