@@ -9,7 +9,7 @@
 #   make vm-test VM_KERNEL=/boot/vmlinuz-6.1.0-56-cloud-amd64
 #
 # The guest's serial console is kept in bin/vm-test.log. Not run by
-# `make test` (tests/vm skips without OCIKIT_VM=1) nor by CI yet.
+# `make test` (tests/vm skips without OCIKIT_VM=1); .ci/run runs it last.
 
 VM_ROOT      := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))..)
 VM_TESTFLAGS ?=
