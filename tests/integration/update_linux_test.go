@@ -25,29 +25,6 @@ func (r *rt) updateBundle() *bundle {
 	return b
 }
 
-// cgroupFile reads a file of the container's v1 cgroup of controller,
-// found through /proc/PID/cgroup of its init.
-func cgroupFile(t *testing.T, pid int, controller, name string) string {
-	t.Helper()
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cgroup")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for line := range strings.SplitSeq(string(data), "\n") {
-		parts := strings.SplitN(line, ":", 3)
-		if len(parts) != 3 || !strings.Contains(","+parts[1]+",", ","+controller+",") {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("/sys/fs/cgroup", parts[1], parts[2], name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return strings.TrimSpace(string(b))
-	}
-	t.Skipf("no v1 %s hierarchy here", controller)
-	return ""
-}
-
 // savedResources reads what oci-update recorded in the container's folder.
 func (r *rt) savedResources(id string) specs.LinuxResources {
 	r.t.Helper()
@@ -66,23 +43,23 @@ func TestUpdateFlags(t *testing.T) {
 	r := newRT(t)
 	id, st := r.started(r.updateBundle(), "update")
 	defer r.remove(id)
-	if got := cgroupFile(t, st.Pid, "memory", "memory.limit_in_bytes"); got != strconv.Itoa(64<<20) {
-		t.Fatalf("memory.limit_in_bytes at create: %s", got)
+	if got := memLimit(t, st.Pid); got != strconv.Itoa(64<<20) {
+		t.Fatalf("memory limit at create: %s", got)
 	}
 	r.must("oci-update", "--memory", "32m", "--pids-limit", "10", id)
-	if got := cgroupFile(t, st.Pid, "memory", "memory.limit_in_bytes"); got != strconv.Itoa(32<<20) {
-		t.Errorf("memory.limit_in_bytes: %s, want 32 MiB", got)
+	if got := memLimit(t, st.Pid); got != strconv.Itoa(32<<20) {
+		t.Errorf("memory limit: %s, want 32 MiB", got)
 	}
-	if got := cgroupFile(t, st.Pid, "pids", "pids.max"); got != "10" {
+	if got := pidsMax(t, st.Pid); got != "10" {
 		t.Errorf("pids.max: %s, want 10", got)
 	}
 	// A second update merges onto the first: the memory limit stays.
 	r.must("oci-update", "--cpu-shares", "512", id)
-	if got := cgroupFile(t, st.Pid, "cpu", "cpu.shares"); got != "512" {
-		t.Errorf("cpu.shares: %s, want 512", got)
+	if got, want := cpuShares(t, st.Pid, 512); got != want {
+		t.Errorf("cpu shares 512: %s, want %s", got, want)
 	}
-	if got := cgroupFile(t, st.Pid, "memory", "memory.limit_in_bytes"); got != strconv.Itoa(32<<20) {
-		t.Errorf("memory.limit_in_bytes after a cpu update: %s, want 32 MiB", got)
+	if got := memLimit(t, st.Pid); got != strconv.Itoa(32<<20) {
+		t.Errorf("memory limit after a cpu update: %s, want 32 MiB", got)
 	}
 	saved := r.savedResources(id)
 	if saved.Memory == nil || saved.Memory.Limit == nil || *saved.Memory.Limit != 32<<20 ||
@@ -92,8 +69,8 @@ func TestUpdateFlags(t *testing.T) {
 	}
 	// runc's face, its flag names.
 	r.must("oci-runtime", "update", "--cpu-share", "256", "--kernel-memory", "1m", id)
-	if got := cgroupFile(t, st.Pid, "cpu", "cpu.shares"); got != "256" {
-		t.Errorf("cpu.shares after oci-runtime update: %s, want 256", got)
+	if got, want := cpuShares(t, st.Pid, 256); got != want {
+		t.Errorf("cpu shares 256 after oci-runtime update: %s, want %s", got, want)
 	}
 }
 
@@ -110,10 +87,10 @@ func TestUpdateResourcesJSON(t *testing.T) {
 	}
 	// The flag overrides the file's field.
 	r.must("oci-update", "-r", file, "--pids-limit", "8", id)
-	if got := cgroupFile(t, st.Pid, "memory", "memory.limit_in_bytes"); got != "50331648" {
-		t.Errorf("memory.limit_in_bytes: %s, want 50331648", got)
+	if got := memLimit(t, st.Pid); got != "50331648" {
+		t.Errorf("memory limit: %s, want 50331648", got)
 	}
-	if got := cgroupFile(t, st.Pid, "pids", "pids.max"); got != "8" {
+	if got := pidsMax(t, st.Pid); got != "8" {
 		t.Errorf("pids.max: %s, want 8", got)
 	}
 
@@ -127,11 +104,11 @@ func TestUpdateResourcesJSON(t *testing.T) {
 	if res := r.exec(runOpts{stdin: in}, "oci-update", "--root", r.root, "--resources", "-", id); res.code != 0 {
 		t.Fatalf("oci-update --resources -: %s", res)
 	}
-	if got := cgroupFile(t, st.Pid, "pids", "pids.max"); got != "6" {
+	if got := pidsMax(t, st.Pid); got != "6" {
 		t.Errorf("pids.max from stdin: %s, want 6", got)
 	}
-	if got := cgroupFile(t, st.Pid, "memory", "memory.limit_in_bytes"); got != "50331648" {
-		t.Errorf("memory.limit_in_bytes after the stdin update: %s, want 50331648", got)
+	if got := memLimit(t, st.Pid); got != "50331648" {
+		t.Errorf("memory limit after the stdin update: %s, want 50331648", got)
 	}
 
 	// A misspelt field is refused.
@@ -168,11 +145,11 @@ func TestUpdateRefused(t *testing.T) {
 	errLine(t, res, "oci-update", id, "swap")
 	res = r.oci("oci-update", "--blkio-weight", "500", "--pids-limit", "3", id)
 	errLine(t, res, "oci-update", id, "blockIO")
-	if got := cgroupFile(t, st.Pid, "pids", "pids.max"); got != "20" {
+	if got := pidsMax(t, st.Pid); got != "20" {
 		t.Errorf("pids.max after refused updates: %s, want 20", got)
 	}
-	if got := cgroupFile(t, st.Pid, "memory", "memory.limit_in_bytes"); got != strconv.Itoa(64<<20) {
-		t.Errorf("memory.limit_in_bytes after refused updates: %s", got)
+	if got := memLimit(t, st.Pid); got != strconv.Itoa(64<<20) {
+		t.Errorf("memory limit after refused updates: %s", got)
 	}
 	if _, err := os.Stat(filepath.Join(r.root, id, "resources.json")); !os.IsNotExist(err) {
 		t.Errorf("refused updates saved resources: %v", err)
