@@ -189,4 +189,3 @@ func pidsMax(t *testing.T, pid int) string {
 	t.Helper()
 	return cgValue(t, pid, "pids", "pids.max", "pids.max")
 }
-
