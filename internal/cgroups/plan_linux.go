@@ -21,8 +21,8 @@ func one(field, file, value string) step {
 	return step{write: write{field: field, file: file, value: value}}
 }
 
-// planMemory: limit, reservation, swap, swappiness, disableOOMKiller.
-// kernel and kernelTCP are deprecated and ignored (Set logs them).
+// planMemory: limit, reservation, swap, swappiness, disableOOMKiller,
+// and on v1 kernelTCP. kernel is deprecated and ignored (Set logs it).
 func planMemory(r *specs.LinuxResources, v2 bool) ([]step, error) {
 	mem := r.Memory
 	if mem == nil {
@@ -80,6 +80,19 @@ func planMemory(r *specs.LinuxResources, v2 bool) ([]step, error) {
 	}
 	if d := mem.DisableOOMKiller; d != nil && *d {
 		steps = append(steps, one("linux.resources.memory.disableOOMKiller", "memory.oom_control", "1"))
+	}
+	// kernelTCP, deprecated by the spec, still limits the socket buffers
+	// on v1 where the kernel has the file (crun writes it too); a kernel
+	// built without it (or v2, see planMemoryV2) gets nothing, and Set
+	// logs that.
+	tcp, err := memValue("kernelTCP", mem.KernelTCP) //nolint:staticcheck // deprecated, still applied on v1
+	if err != nil {
+		return nil, err
+	}
+	if tcp != 0 {
+		s := one("linux.resources.memory.kernelTCP", "memory.kmem.tcp.limit_in_bytes", strconv.FormatInt(tcp, 10))
+		s.optional = true
+		steps = append(steps, s)
 	}
 	// checkBeforeUpdate needs nothing on v1: the kernel itself refuses a
 	// limit below the current usage (EBUSY).

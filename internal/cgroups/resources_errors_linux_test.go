@@ -9,25 +9,6 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// TestSetRefusesUnsupported: fields Set does not implement are named in
-// the error, and nothing is written.
-func TestSetRefusesUnsupported(t *testing.T) {
-	for field, r := range map[string]*specs.LinuxResources{
-		"linux.resources.blockIO": {BlockIO: &specs.LinuxBlockIO{Weight: ptr[uint16](500)}},
-		"linux.resources.rdma":    {Rdma: map[string]specs.LinuxRdma{"mlx": {HcaHandles: ptr[uint32](1)}}},
-	} {
-		m, f := fakeTree(t, v1Defaults)
-		r.Pids = &specs.LinuxPids{Limit: ptr[int64](5)}
-		err := m.set(r, f)
-		if err == nil || err.Error() != field+": not supported yet" {
-			t.Errorf("%s: %v", field, err)
-		}
-		if len(f.attempts) != 0 {
-			t.Errorf("%s: wrote %q", field, f.attempts)
-		}
-	}
-}
-
 // TestSetAcceptsEmpty: zero values (as engines write them) mean "not
 // set". (Device lists are applied: devices_*_test.go.)
 func TestSetAcceptsEmpty(t *testing.T) {
@@ -41,7 +22,8 @@ func TestSetAcceptsEmpty(t *testing.T) {
 			Memory: &specs.LinuxMemory{Limit: ptr[int64](0), Swap: ptr[int64](0), Kernel: ptr[int64](0), DisableOOMKiller: ptr(false)},
 			CPU:    &specs.LinuxCPU{Shares: ptr[uint64](0), Quota: ptr[int64](0), Burst: ptr[uint64](0), Idle: ptr[int64](0)},
 		},
-		"kernel memory": {Memory: &specs.LinuxMemory{Kernel: ptr[int64](mib), KernelTCP: ptr[int64](mib)}},
+		// kernelTCP is written on v1 (plan_blkio_rdma_linux_test.go).
+		"kernel memory": {Memory: &specs.LinuxMemory{Kernel: ptr[int64](mib)}},
 	} {
 		m, f := fakeTree(t, v1Defaults)
 		if err := m.set(r, f); err != nil {

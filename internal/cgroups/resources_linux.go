@@ -32,8 +32,8 @@ func (hostFiles) read(dir, name string) (string, error) { return readFile(dir, n
 func (hostFiles) write(dir, name, value string) error   { return writeFile(dir, name, value) }
 
 // Set applies the limits of a spec's linux.resources to the container's
-// cgroups: memory, pids, cpu, cpuset, hugetlb and (v1 only) net_cls and
-// net_prio, each in the hierarchy that carries its controller (the v1 one
+// cgroups: memory, pids, cpu, cpuset, hugetlb, blockIO (blkio on v1, io
+// on v2), rdma and (v1 only) net_cls and net_prio, each in the hierarchy that carries its controller (the v1 one
 // on a hybrid host, else the unified one), the device rules, and last the
 // raw v2 files of linux.resources.unified (see planUnified). created is the spec's linux.devices: the devices the
 // container's /dev gets are allowed to it. A nil r and no created set
@@ -49,8 +49,9 @@ func (hostFiles) write(dir, name, value string) error   { return writeFile(dir, 
 // rules, applies none; it warns only when it has no cgroup at all, with
 // the other limits it then cannot apply.
 //
-// Set refuses fields it does not implement, naming them, rather than run
-// a container without a limit its spec asks for.
+// Set refuses a field the cgroup version or the kernel cannot apply
+// (leafWeight on v2, a controller the kernel lacks), naming it, rather
+// than run a container without a limit its spec asks for.
 //
 // Set writes only into cgroups the runtime created (the Owned ones): the
 // limits of a cgroup the user prepared are left alone, and asking to set
@@ -88,6 +89,16 @@ var controllers = []struct {
 	{"hugetlb", "linux.resources.hugepageLimits", planHugetlb},
 	{"net_cls", "linux.resources.network", planNetClass},
 	{"net_prio", "linux.resources.network", planNetPrio},
+	{blkioV1, blkioField, planBlkio},
+	{"rdma", "linux.resources.rdma", planRdma},
+}
+
+// v2Name is the v2 name of controller c: only blkio was renamed.
+func v2Name(c string) string {
+	if c == blkioV1 {
+		return blkioV2
+	}
+	return c
 }
 
 func (m *Manager) set(r *specs.LinuxResources, f files, created ...specs.LinuxDevice) error {
@@ -97,17 +108,21 @@ func (m *Manager) set(r *specs.LinuxResources, f files, created ...specs.LinuxDe
 		}
 		r = &specs.LinuxResources{}
 	}
-	if err := unsupported(r); err != nil {
-		return err
-	}
 	devices, err := planDevices(r.Devices, created)
 	if err != nil {
 		return err
 	}
-	if mem := r.Memory; mem != nil && (!unset(reflect.ValueOf(mem.Kernel)) || !unset(reflect.ValueOf(mem.KernelTCP))) {
-		// Deprecated by the spec and gone from the kernel since 5.4 (v1)
-		// and never in v2: nothing to write.
-		m.log.Debug("cgroups: ignoring the deprecated linux.resources.memory.kernel and kernelTCP")
+	if mem := r.Memory; mem != nil && !unset(reflect.ValueOf(mem.Kernel)) {
+		// Deprecated by the spec; v1's memory.kmem.limit_in_bytes has
+		// limited nothing since Linux 5.4 (6.x takes the write and
+		// ignores it) and v2 never had it: nothing to write.
+		m.log.Debug("cgroups: ignoring the deprecated linux.resources.memory.kernel")
+	}
+	if mem := r.Memory; mem != nil && !unset(reflect.ValueOf(mem.KernelTCP)) && m.memoryV2() {
+		// planMemory writes it on v1, where the kernel still has
+		// memory.kmem.tcp.limit_in_bytes (and skips it where it has
+		// not); v2 has no such limit.
+		m.log.Debug("cgroups: ignoring the deprecated linux.resources.memory.kernelTCP, which cgroup v2 has no file for")
 	}
 
 	var groups []group
@@ -126,13 +141,18 @@ func (m *Manager) set(r *specs.LinuxResources, f files, created ...specs.LinuxDe
 				skipped = append(skipped, c.field)
 				continue
 			}
-			return fmt.Errorf("%s: no cgroup hierarchy of the container has the %s controller", c.field, c.name)
+			return explainMissing(c.field, c.name,
+				fmt.Errorf("%s: no cgroup hierarchy of the container has the %s controller", c.field, c.name))
+		}
+		name := c.name
+		if key == "unified" {
+			name = v2Name(name)
 		}
 		dir := m.Paths[key]
 		if !m.owns(dir) {
 			return fmt.Errorf("%s: cgroup %q was not created by this runtime, which leaves its limits alone", c.field, dir)
 		}
-		groups = append(groups, group{controller: c.name, field: c.field, key: key, v2: key == "unified", steps: steps})
+		groups = append(groups, group{controller: name, field: c.field, key: key, v2: key == "unified", steps: steps})
 	}
 	unified, need, skipUnified, err := m.planUnified(r.Unified, groups)
 	if err != nil {
@@ -155,12 +175,25 @@ func (m *Manager) set(r *specs.LinuxResources, f files, created ...specs.LinuxDe
 	}
 
 	if err := m.enableV2(f, groups); err != nil {
+		for _, g := range groups {
+			if g.v2 {
+				if e := explainMissing(g.field, g.controller, err); e != err {
+					return e
+				}
+			}
+		}
 		return err
 	}
-	for _, g := range groups {
+	for i, g := range groups {
 		dir := m.Paths[g.key]
 		if err := f.check(dir); err != nil {
 			return fmt.Errorf("%s: %w", g.field, err)
+		}
+		if g.controller == blkioV1 || g.controller == blkioV2 {
+			if groups[i].steps, err = resolveBlkio(f, dir, g); err != nil {
+				return err
+			}
+			g = groups[i]
 		}
 		if err := mustExist(f, dir, g.steps); err != nil {
 			return err
@@ -247,6 +280,12 @@ func (m *Manager) route(c string) (key string, ok bool) {
 	return "", false
 }
 
+// memoryV2 reports whether the memory limits go to a v2 cgroup.
+func (m *Manager) memoryV2() bool {
+	key, ok := m.route("memory")
+	return ok && key == "unified"
+}
+
 // owns reports whether Create made cgroup directory dir.
 func (m *Manager) owns(dir string) bool { return slices.Contains(m.owned, dir) }
 
@@ -260,39 +299,6 @@ func cpusetName(f files, dir, name string) string {
 		}
 	}
 	return name
-}
-
-// UnsupportedResources lists the fields of r that hold a value and that
-// Set does not apply, as paths under linux.resources ("blockIO",
-// "rdma"): Set refuses a spec with any of them rather than
-// run a container without a limit it asked for, and the features check
-// (oci-spec validate --features) reports the same list.
-func UnsupportedResources(r *specs.LinuxResources) []string {
-	if r == nil {
-		return nil
-	}
-	var out []string
-	for _, u := range []struct {
-		field string
-		v     any
-	}{
-		{"blockIO", r.BlockIO},
-		{"rdma", r.Rdma},
-	} {
-		if !unset(reflect.ValueOf(u.v)) {
-			out = append(out, u.field)
-		}
-	}
-	return out
-}
-
-// unsupported names the first field of r that Set does not implement and
-// that holds a value.
-func unsupported(r *specs.LinuxResources) error {
-	if u := UnsupportedResources(r); len(u) > 0 {
-		return fmt.Errorf("linux.resources.%s: not supported yet", u[0])
-	}
-	return nil
 }
 
 // IsSet reports whether v holds something, by unset's rule: the features

@@ -29,7 +29,7 @@ type Update struct {
 	CpusetCpus        string `name:"cpuset-cpus" placeholder:"LIST" help:"CPUs the container may run on, e.g. 0-2,4."`
 	CpusetMems        string `name:"cpuset-mems" placeholder:"LIST" help:"Memory nodes the container may use, e.g. 0."`
 	PidsLimit         string `name:"pids-limit" placeholder:"N" help:"Maximum number of processes; -1 for unlimited."`
-	BlkioWeight       string `name:"blkio-weight" placeholder:"N" help:"Block I/O weight (runc's flag; refused: blockIO limits are not supported)."`
+	BlkioWeight       string `name:"blkio-weight" placeholder:"N" help:"Block I/O weight, 10 to 1000 (blockIO.weight; converted for io.weight on cgroup v2 without BFQ)."`
 	KernelMemory      string `name:"kernel-memory" placeholder:"SIZE" help:"Kernel memory limit (runc's flag; ignored with a warning: the kernel no longer has it)."`
 	KernelMemoryTCP   string `name:"kernel-memory-tcp" placeholder:"SIZE" help:"Kernel TCP memory limit (runc's flag; ignored with a warning)."`
 	ID                string `arg:"" help:"Container ID."`

@@ -12,6 +12,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go/features"
 
 	"github.com/ocikit/ocikit/internal/caps"
+	"github.com/ocikit/ocikit/internal/cgroups"
 	"github.com/ocikit/ocikit/internal/hooks"
 	"github.com/ocikit/ocikit/internal/initproto"
 	"github.com/ocikit/ocikit/internal/process"
@@ -57,9 +58,11 @@ func Document(version string) *features.Features {
 			Capabilities: capabilities(process.LastCap()),
 			// Package cgroups manages v1 hierarchies and the unified one,
 			// each controller in whichever carries it (hybrid hosts
-			// included). It refuses systemd cgroup paths (slice:prefix:name)
-			// and linux.resources.rdma, so neither is claimed.
-			Cgroup: &features.Cgroup{V1: &yes, V2: &yes, Systemd: &no, SystemdUser: &no, Rdma: &no},
+			// included). It refuses systemd cgroup paths
+			// (slice:prefix:name), so they are not claimed; it applies
+			// linux.resources.rdma where the kernel has the rdma
+			// controller, which many kernels are built without.
+			Cgroup: &features.Cgroup{V1: &yes, V2: &yes, Systemd: &no, SystemdUser: &no, Rdma: ptrTo(hasRdma())},
 			// The names come from the plain-Go half of package seccomp,
 			// which compiles the filter; the libseccomp half is linked
 			// only by the tools that carry the init, so the document does
@@ -163,3 +166,12 @@ func seccompArchs() []string {
 	}
 	return out
 }
+
+// hasRdma reports whether the kernel has the rdma cgroup controller; a
+// /proc/cgroups that cannot be read claims nothing.
+func hasRdma() bool {
+	has, err := cgroups.KernelHasController("rdma")
+	return err == nil && has
+}
+
+func ptrTo[T any](v T) *T { return &v }

@@ -7,12 +7,16 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go/features"
 )
 
-// checkResources reports the linux.resources fields package cgroups does
-// not apply. It applies memory (but kernel and kernelTCP), pids, cpu,
-// cpuset and the device rules, and refuses anything else that holds a
-// value rather than run a container without a limit it asked for
-// (cgroups.UnsupportedResources, the list Set refuses): those are errors. The kernel memory limits are deprecated
-// and gone from the kernel; Set drops them, so they are warnings.
+// checkResources reports the linux.resources fields this host cannot
+// apply. Package cgroups applies every field of the spec; what the
+// document can tell before create is whether the kernel has the rdma
+// controller (features.Cgroup.Rdma): without it Set refuses
+// linux.resources.rdma, so that is an error. Values a cgroup version or a
+// kernel's schedulers cannot take (blockIO.leafWeight on v2 or without
+// CFQ) are Set's to find at create, from the container's cgroup. The
+// kernel memory limits are deprecated: memory.kernel is dropped, and
+// memory.kernelTCP is applied only on v1 where the kernel still has it,
+// so both are warnings.
 //
 // A zero value counts as unset, as it does for Set: engines write
 // "blockIO": {} or "shares": 0 to mean "no limit".
@@ -20,27 +24,18 @@ func checkResources(r *report, res *specs.LinuxResources, cg *features.Cgroup) {
 	if res == nil {
 		return
 	}
-	for _, field := range cgroups.UnsupportedResources(res) {
-		if field == "rdma" && (cg == nil || !enabled(cg.Rdma)) {
-			r.refused("linux.resources.rdma", "the rdma controller is not supported: oci-create refuses the spec")
-			continue
-		}
-		r.refused("linux.resources."+field, "not supported by this runtime: oci-create refuses the spec")
+	if isSet(res.Rdma) && (cg == nil || !enabled(cg.Rdma)) {
+		r.refused("linux.resources.rdma", "this kernel has no rdma cgroup controller: oci-create refuses the spec")
 	}
-	var mem specs.LinuxMemory
-	if res.Memory != nil {
-		mem = *res.Memory
+	if res.Memory == nil {
+		return
 	}
-	for _, u := range []struct {
-		field string
-		v     any
-	}{
-		{"memory.kernel", mem.Kernel},       //nolint:staticcheck // deprecated, still a field to judge
-		{"memory.kernelTCP", mem.KernelTCP}, //nolint:staticcheck // deprecated, still a field to judge
-	} {
-		if isSet(u.v) {
-			r.ignored("linux.resources."+u.field, "ignored: deprecated, and no kernel since 5.4 has the limit")
-		}
+	if isSet(res.Memory.Kernel) { //nolint:staticcheck // deprecated, still a field to judge
+		r.ignored("linux.resources.memory.kernel", "ignored: deprecated, and no kernel since 5.4 has the limit")
+	}
+	if isSet(res.Memory.KernelTCP) { //nolint:staticcheck // deprecated, still a field to judge
+		r.ignored("linux.resources.memory.kernelTCP",
+			"deprecated: applied only on cgroup v1 where the kernel has memory.kmem.tcp.limit_in_bytes, ignored elsewhere")
 	}
 }
 

@@ -125,8 +125,7 @@ func TestUnsupported(t *testing.T) {
 		{"systemd path", func(s *specs.Spec) { s.Linux.CgroupsPath = "system.slice:ocikit:x" }, "linux.cgroupsPath", fail, "systemd"},
 		{"rdma", func(s *specs.Spec) {
 			s.Linux.Resources.Rdma = map[string]specs.LinuxRdma{"mlx": {HcaHandles: ptr(uint32(1))}}
-		}, "linux.resources.rdma", fail, "rdma"},
-		{"blockIO", func(s *specs.Spec) { s.Linux.Resources.BlockIO.Weight = ptr(uint16(10)) }, "linux.resources.blockIO", fail, "refuses"},
+		}, "linux.resources.rdma", fail, "no rdma cgroup controller"},
 		{"kernel memory", func(s *specs.Spec) { s.Linux.Resources.Memory.Kernel = ptr(int64(1)) }, "linux.resources.memory.kernel", warn, "deprecated"},    //nolint:staticcheck // the deprecated field under test
 		{"kernel TCP", func(s *specs.Spec) { s.Linux.Resources.Memory.KernelTCP = ptr(int64(1)) }, "linux.resources.memory.kernelTCP", warn, "deprecated"}, //nolint:staticcheck // the deprecated field under test
 		{"intelRdt", func(s *specs.Spec) { s.Linux.IntelRdt = &specs.LinuxIntelRdt{ClosID: "c"} }, "linux.intelRdt", warn, "Intel RDT"},
@@ -243,7 +242,8 @@ func TestAppendNew(t *testing.T) {
 
 // TestUnsupportedResourcesApplied: the linux.resources fields that
 // cgroups.Set applies (hugepageLimits, network, unified, useHierarchy,
-// cpu burst and idle) are no problem for the features check; whether the
+// cpu burst and idle, blockIO, and rdma where the document claims the
+// controller) are no problem for the features check; whether the
 // host has the files is Set's business at create.
 func TestUnsupportedResourcesApplied(t *testing.T) {
 	for name, edit := range map[string]func(s *specs.Spec){
@@ -255,10 +255,20 @@ func TestUnsupportedResourcesApplied(t *testing.T) {
 		"useHierarchy": func(s *specs.Spec) { s.Linux.Resources.Memory.UseHierarchy = ptr(true) },
 		"cpu burst":    func(s *specs.Spec) { s.Linux.Resources.CPU.Burst = ptr(uint64(1)) },
 		"cpu idle":     func(s *specs.Spec) { s.Linux.Resources.CPU.Idle = ptr(int64(1)) },
+		"blockIO": func(s *specs.Spec) {
+			s.Linux.Resources.BlockIO = &specs.LinuxBlockIO{Weight: ptr(uint16(10)), LeafWeight: ptr(uint16(10)),
+				ThrottleReadBpsDevice: []specs.LinuxThrottleDevice{{Rate: 1}}}
+		},
+		"rdma": func(s *specs.Spec) {
+			s.Linux.Resources.Rdma = map[string]specs.LinuxRdma{"mlx": {HcaHandles: ptr(uint32(1))}}
+		},
 	} {
 		s := base()
 		edit(s)
-		if got := Unsupported(s, doc()); len(got) != 0 {
+		d := doc()
+		yes := true
+		d.Linux.Cgroup.Rdma = &yes
+		if got := Unsupported(s, d); len(got) != 0 {
 			t.Errorf("%s: got %v, want no problem", name, got)
 		}
 	}

@@ -143,8 +143,8 @@ func TestUpdateRefused(t *testing.T) {
 		t.Errorf("swap below memory: %s", res)
 	}
 	errLine(t, res, "oci-update", id, "swap")
-	res = r.oci("oci-update", "--blkio-weight", "500", "--pids-limit", "3", id)
-	errLine(t, res, "oci-update", id, "blockIO")
+	res = r.oci("oci-update", "--blkio-weight", "5", "--pids-limit", "3", id)
+	errLine(t, res, "oci-update", id, "blockIO.weight")
 	if got := pidsMax(t, st.Pid); got != "20" {
 		t.Errorf("pids.max after refused updates: %s, want 20", got)
 	}
