@@ -29,17 +29,23 @@
 // with clone3(CLONE_INTO_CGROUP). What it cannot prepare, or a clone the
 // kernel refuses, is left to ApplyRest, which does what Apply does.
 //
-// Set applies linux.resources: memory (limit, reservation, swap,
-// swappiness, disableOOMKiller), pids, cpu (shares, quota and period,
-// realtime runtime and period) and cpuset (cpus, mems). Each controller's
-// limits go to the hierarchy that carries it: its v1 hierarchy on a v1 or
-// hybrid host, else the unified one, with the values converted for v2
-// (shares to cpu.weight, memory+swap to memory.swap.max, -1 to "max").
-// Set writes only into cgroups Create made, and on v2 enables controllers
-// only in those. Fields it does not implement yet (blockIO,
-// hugepageLimits, network, rdma, unified, memory.useHierarchy, cpu.burst,
-// cpu.idle) are errors that name the field; kernel and kernelTCP are
-// deprecated and ignored.
+// Set applies every field of linux.resources: memory (limit, reservation,
+// swap, swappiness, disableOOMKiller, useHierarchy, kernelTCP where v1 has
+// the file), pids, cpu (shares, quota, period, burst, idle, realtime
+// runtime and period), cpuset (cpus, mems), blockIO (weights, leaf weights,
+// throttles; BFQ's files where the kernel has only those), hugepageLimits
+// (with the reservation limits), network (v1 net_cls and net_prio), rdma
+// and the raw v2 keys of unified. Each controller's limits go to the
+// hierarchy that carries it: its v1 hierarchy on a v1 or hybrid host, else
+// the unified one, with the values converted for v2 (shares to cpu.weight,
+// memory+swap to memory.swap.max, blkio weights to io.weight, -1 to "max").
+// docs/cgroups.md has the table of fields, files and conversions. Set
+// writes only into cgroups Create made, and on v2 enables controllers only
+// in those. A value a host cannot apply (a v1-only field bound for v2, a
+// file this kernel lacks, a controller no hierarchy has) is an error that
+// names the field, found before anything is written; memory.kernel alone
+// is ignored, as the spec allows (kernels since 6.x take the write and
+// ignore it).
 //
 // Set also applies the device rules: linux.resources.devices, with the
 // devices every container needs (/dev/null, zero, full, random, urandom,
