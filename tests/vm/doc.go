@@ -2,7 +2,10 @@
 // pure cgroup v2 guest: a Debian cloud kernel booted by qemu (TCG) from an
 // initramfs that holds busybox, the ocikit tools and the compiled
 // integration test binary, with cgroup2 mounted alone at /sys/fs/cgroup
-// and every controller enabled. The host this project is developed on is
+// and every controller enabled. The guest has no disk: it loads the booted
+// kernel's loop.ko and bfq.ko (from /lib/modules/RELEASE, the release read
+// from the image's header; left out, with a log line, where absent), so
+// the blkio tests can attach loop devices of their own with BFQ. The host this project is developed on is
 // hybrid (v1 controllers, an empty unified hierarchy), so the guest is
 // where the v2 code paths meet a real kernel.
 //

@@ -63,6 +63,15 @@ func TestGuest(t *testing.T) {
 		t.Fatalf("%v is too short for a guest run (go test -timeout, OCIKIT_VM_TIMEOUT)", bound)
 	}
 
+	release, err := kernelRelease(kernel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	modules, missing := findModules("/lib/modules", release)
+	for _, m := range missing {
+		t.Logf("the guest boots without a module: %s; the tests needing it skip there", m)
+	}
+
 	dir := t.TempDir()
 	testBin := filepath.Join(dir, "integration.test")
 	if err := buildIntegration(testBin); err != nil {
@@ -73,6 +82,7 @@ func TestGuest(t *testing.T) {
 		toolsDir:   toolsDir,
 		testBin:    testBin,
 		testFlags:  strings.Fields(os.Getenv("OCIKIT_VM_TESTFLAGS")),
+		modules:    modules,
 		timeout:    bound - bootSlack,
 		marker:     "ocikit-vm-end-" + randomHex(t),
 		bootMarker: "ocikit-vm-up-" + randomHex(t),
@@ -84,7 +94,7 @@ func TestGuest(t *testing.T) {
 
 	run, elapsed, bootTime := boot(t, qemu, kernel, initrd, spec, bound)
 	pass, fail, skip := run.counts()
-	t.Logf("kernel %s; boot %s to the guest's first line; whole run %s", kernel, bootTime, elapsed.Round(time.Second))
+	t.Logf("kernel %s (%s, modules %q); boot %s to the guest's first line; whole run %s", kernel, release, modules, bootTime, elapsed.Round(time.Second))
 	t.Logf("guest tests (subtests included): %d passed, %d failed, %d skipped", pass, fail, skip)
 	report(t, run)
 	switch {

@@ -19,6 +19,7 @@ type guestSpec struct {
 	toolsDir  string   // OCIKIT_BIN: the ocikit tools, statically linked
 	testBin   string   // the compiled tests/integration binary
 	testFlags []string // extra flags for it
+	modules   []string // kernel modules (.ko, host paths) the guest loads first
 	timeout   time.Duration
 	// marker ends the run: the guest prints "<marker> <status>". It is
 	// random per run so no test output can fake it.
@@ -68,6 +69,12 @@ mount -t mqueue mqueue /dev/mqueue
 mount -t tmpfs -o mode=1777 tmp /tmp
 mount -t tmpfs -o mode=0755 run /run
 mount -t cgroup2 -o nsdelegate,memory_recursiveprot cgroup2 /sys/fs/cgroup
+# The booted kernel's loop and BFQ modules, for the blkio tests (the
+# guest has no disk); the host left out any it could not find.
+for m in /ocikit/modules/*.ko; do
+	[ -e "$m" ] || continue
+	insmod "$m" || echo "vm: insmod $m failed"
+done
 # Kernel messages (an OOM kill, say) would otherwise land in the middle
 # of a test's result line on the shared console; dmesg is printed after
 # a failed run instead.
@@ -77,6 +84,7 @@ for c in $(cat /sys/fs/cgroup/cgroup.controllers); do
 	echo "+$c" > /sys/fs/cgroup/cgroup.subtree_control || echo "vm: cannot enable the $c controller"
 done
 echo "vm: kernel $(uname -r), cgroup2 controllers: $(cat /sys/fs/cgroup/cgroup.subtree_control)"
+echo "vm: modules: $(cut -d' ' -f1 /proc/modules | tr '\n' ' ')"
 cd /tmp
 OCIKIT_BIN=/ocikit/bin /ocikit/integration.test -test.v -test.timeout=%[2]s %[3]s </dev/null 2>&1
 status=$?
@@ -124,7 +132,7 @@ func buildInitramfs(path string, g guestSpec) (err error) {
 	}
 	c := &cpioWriter{w: zw}
 
-	for _, d := range []string{"bin", "dev", "etc", "newroot", "ocikit", "ocikit/bin", "root"} {
+	for _, d := range []string{"bin", "dev", "etc", "newroot", "ocikit", "ocikit/bin", "ocikit/modules", "root"} {
 		if err := c.dir(d, 0o755); err != nil {
 			return err
 		}
@@ -150,6 +158,11 @@ func buildInitramfs(path string, g guestSpec) (err error) {
 	}
 	for _, t := range tools {
 		if err := c.file("ocikit/bin/"+filepath.Base(t), 0o755, t); err != nil {
+			return err
+		}
+	}
+	for _, m := range g.modules {
+		if err := c.file("ocikit/modules/"+filepath.Base(m), 0o644, m); err != nil {
 			return err
 		}
 	}
