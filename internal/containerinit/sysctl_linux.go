@@ -2,45 +2,65 @@ package containerinit
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/ocikit/ocikit/internal/cerr"
+	"github.com/ocikit/ocikit/internal/process"
 )
 
-// writeSysctls writes linux.sysctl through the container's /proc/sys.
-// Keys are checked to name a path below /proc/sys (no "..", no leading
-// "/"), and /proc is verified to be a real procfs first, so a fake /proc
-// in the image cannot turn the writes elsewhere (CVE-2019-19921 family).
+// writeSysctls writes linux.sysctl through a verified procfs handle
+// (process.OpenProcFS), never through the path /proc/sys of the root the
+// init has just entered.
+//
+// By then that path is the container's: an image's directory of plain
+// files where the spec mounts no procfs (CVE-2019-19921 family), or a
+// procfs with a host file bound over one sysctl by a spec mount that
+// resolved into /proc (CVE-2025-52881). A check of the directory's
+// filesystem followed by an open by path would pass both (a bind of a
+// single file leaves the directory a procfs) and leave a gap between the
+// check and the open. The handle's root is checked to be a procfs root
+// once, and each key is opened beneath it with no symlink and no mount
+// crossed, so the write reaches the kernel's sysctl or fails.
 func writeSysctls(sysctl map[string]string) error {
 	if len(sysctl) == 0 {
 		return nil
 	}
-	var st unix.Statfs_t
-	if err := unix.Statfs("/proc/sys", &st); err != nil {
-		return cerr.Op("sysctl", "/proc/sys", err)
-	}
-	if st.Type != unix.PROC_SUPER_MAGIC {
-		return cerr.Op("sysctl", "/proc/sys", fmt.Errorf("not a procfs (magic %#x)", st.Type))
-	}
-	for k, v := range sysctl {
-		rel := strings.ReplaceAll(k, ".", "/")
-		if k == "" || strings.HasPrefix(rel, "/") || strings.Contains("/"+rel+"/", "/../") {
-			return cerr.Op("sysctl", k, fmt.Errorf("invalid key"))
-		}
-		p := "/proc/sys/" + rel
-		fd, err := unix.Open(p, unix.O_WRONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_TRUNC, 0)
+	// Every key is checked before the first write: a bad one fails the
+	// create with nothing changed.
+	rels := make(map[string]string, len(sysctl))
+	for k := range sysctl {
+		rel, err := sysctlPath(k)
 		if err != nil {
 			return cerr.Op("sysctl", k, err)
 		}
-		f := os.NewFile(uintptr(fd), p)
-		_, err = f.WriteString(v)
-		f.Close()
-		if err != nil {
+		rels[k] = rel
+	}
+	proc, err := process.OpenProcFS()
+	if err != nil {
+		return cerr.Op("sysctl", "/proc/sys", err)
+	}
+	defer proc.Close()
+	for k, v := range sysctl {
+		if err := proc.WriteFile(rels[k], v); err != nil {
 			return cerr.Op("sysctl", k, err)
 		}
 	}
 	return nil
+}
+
+// sysctlPath turns key (net.ipv4.ip_forward) into its file below the
+// procfs root (sys/net/ipv4/ip_forward). A key that could name anything
+// else (empty, absolute, with an empty or ".." part) is refused; the
+// resolve flags of the open would stop it too, but the error is clearer.
+func sysctlPath(key string) (string, error) {
+	rel := strings.ReplaceAll(key, ".", "/")
+	if key == "" || strings.HasPrefix(rel, "/") {
+		return "", fmt.Errorf("invalid key")
+	}
+	for _, part := range strings.Split(rel, "/") {
+		if part == "" || part == ".." {
+			return "", fmt.Errorf("invalid key")
+		}
+	}
+	return "sys/" + rel, nil
 }

@@ -3,8 +3,6 @@ package process
 import (
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"sync"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -54,26 +52,39 @@ func ParseCapabilities(c *specs.LinuxCapabilities, last int) (CapSets, error) {
 	return s, nil
 }
 
-// LastCap returns the highest capability number the running kernel knows:
-// /proc/sys/kernel/cap_last_cap, or, when /proc is not mounted, the first
-// number PR_CAPBSET_READ refuses, less one. The kernel's number does not
-// change while it runs, so it is found once per process: the init asks
-// for it more than once.
+// LastCap returns the highest capability number the running kernel knows.
+// The kernel's number does not change while it runs, so it is found once
+// per process: the init asks for it more than once.
 func LastCap() int { return lastCap() }
 
+// lastCap asks the kernel itself, never a file: PR_CAPBSET_READ answers
+// EINVAL for a number above the kernel's last capability and 0 or 1 for
+// any other, so a binary search over 0..63 takes six calls.
+//
+// It must not read /proc/sys/kernel/cap_last_cap. The init first needs
+// the number after pivot_root, where /proc is whatever the image and the
+// spec made of it: a plain file from the image when no procfs is mounted
+// there, or a host file bound over a path that resolves into /proc. A
+// number too low there would leave every capability above it out of the
+// drops, so a root process without no_new_privs would get the host's
+// whole bounding set back at execve (audit E2). An error other than EINVAL
+// (a filter of the caller's denying prctl) counts as "known", since too
+// high a number only costs drops that fail loudly, never one skipped.
 var lastCap = sync.OnceValue(func() int {
-	if b, err := readProcFile("/proc/sys/kernel/cap_last_cap"); err == nil {
-		if n, err := strconv.Atoi(strings.TrimSpace(b)); err == nil && n >= 0 && n <= 63 {
-			return n
+	known := func(n int) bool {
+		_, err := unix.PrctlRetInt(unix.PR_CAPBSET_READ, uintptr(n), 0, 0, 0)
+		return !errors.Is(err, unix.EINVAL)
+	}
+	lo, hi := 0, 63 // capability 0 (CAP_CHOWN) exists on every kernel
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if known(mid) {
+			lo = mid
+		} else {
+			hi = mid - 1
 		}
 	}
-	n := 0
-	for ; n <= 63; n++ {
-		if _, err := unix.PrctlRetInt(unix.PR_CAPBSET_READ, uintptr(n), 0, 0, 0); errors.Is(err, unix.EINVAL) {
-			break
-		}
-	}
-	return n - 1
+	return lo
 })
 
 // DropBounding removes from the calling thread's bounding set every
@@ -101,8 +112,8 @@ func dropBounding(keep uint64, last int) error {
 		switch {
 		case err == nil:
 		case errors.Is(err, unix.EINVAL):
-			// Above the kernel's last capability (last came from a
-			// /proc that said more): there is none above this one either.
+			// Above the kernel's last capability (last was over-counted
+			// because prctl failed otherwise): none above this one either.
 			return nil
 		case errors.Is(err, unix.EPERM) && !inBounding(n):
 			// No CAP_SETPCAP, as in an exec into a container whose

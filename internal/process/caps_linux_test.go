@@ -96,20 +96,3 @@ func TestLastCapCached(t *testing.T) {
 		t.Errorf("LastCap() = %d then %d", a, b)
 	}
 }
-
-func TestReadProcFile(t *testing.T) {
-	got, err := readProcFile("/proc/sys/kernel/ostype")
-	if err != nil {
-		t.Skipf("no /proc: %v", err)
-	}
-	if got != "Linux\n" {
-		t.Errorf("ostype = %q; want %q", got, "Linux\n")
-	}
-	if _, err := readProcFile("/proc/self/no-such-file"); !errors.Is(err, unix.ENOENT) {
-		t.Errorf("missing file: %v; want ENOENT", err)
-	}
-	// Longer than the buffer: an error, not a truncated value.
-	if _, err := readProcFile("/proc/self/status"); err == nil {
-		t.Error("/proc/self/status read whole into 128 bytes")
-	}
-}

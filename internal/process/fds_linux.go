@@ -3,7 +3,6 @@ package process
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 
 	"golang.org/x/sys/unix"
@@ -34,16 +33,24 @@ func CloseExecFrom(from int) error {
 }
 
 // closeExecProcFd is CloseExecFrom for kernels without close_range: it
-// lists /proc/self/fd and sets FD_CLOEXEC on each descriptor >= from.
+// lists the descriptors in a verified procfs's thread-self/fd and sets
+// FD_CLOEXEC on each one >= from. Not the path /proc/self/fd: after
+// pivot_root an image could put a directory there that lists none, and
+// every runtime descriptor would reach the container's program.
 func closeExecProcFd(from int) error {
-	d, err := os.Open("/proc/self/fd")
+	proc, err := OpenProcFS()
+	if err != nil {
+		return fmt.Errorf("close-on-exec from %d: %w", from, err)
+	}
+	defer proc.Close()
+	d, err := proc.openSelf("fd", unix.O_RDONLY|unix.O_DIRECTORY)
 	if err != nil {
 		return fmt.Errorf("close-on-exec from %d: %w", from, err)
 	}
 	names, err := d.Readdirnames(-1)
 	d.Close()
 	if err != nil {
-		return fmt.Errorf("close-on-exec from %d: read /proc/self/fd: %w", from, err)
+		return fmt.Errorf("close-on-exec from %d: read %s: %w", from, d.Name(), err)
 	}
 	for _, name := range names {
 		fd, err := strconv.Atoi(name)

@@ -71,6 +71,9 @@ func startWithLowNofile() {
 //	fds-leak        leak fds, exec (the control)
 //	drop-bounding   dropBounding before and after giving up CAP_SETPCAP
 //	                (see dropWithoutSetpcap), exec
+//	procfs-overmount  see procfsOvermount, exec
+//	oom-overmount   bind envDir over /proc/self/oom_score_adj, Setup, exec
+//	lastcap-fake-proc see lastCapFakeProc, exec
 //	cwd-escape      chroot into envDir/root with a fd to envDir open,
 //	                then Setup (its cwd may name /proc/self/fd/FD)
 func helperMain(mode string) error {
@@ -98,6 +101,21 @@ func helperMain(mode string) error {
 			err = closeExecProcFd(3)
 		}
 		if err != nil {
+			return err
+		}
+	case "procfs-overmount":
+		if err := procfsOvermount(os.Getenv(envDir)); err != nil {
+			return err
+		}
+	case "oom-overmount":
+		if err := oomOvermount(os.Getenv(envDir)); err != nil {
+			return err
+		}
+		if err := Setup(&p); err != nil {
+			return err
+		}
+	case "lastcap-fake-proc":
+		if err := lastCapFakeProc(os.Getenv(envDir)); err != nil {
 			return err
 		}
 	case "drop-bounding":

@@ -3,7 +3,6 @@ package process
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -47,15 +46,25 @@ func Setup(p *specs.Process) error {
 	return SetCwd(p.Cwd)
 }
 
-// SetOOMScoreAdj writes adj, when set, to /proc/self/oom_score_adj.
+// SetOOMScoreAdj writes adj, when set, to the process's oom_score_adj.
 // Lowering it below the value the process started with needs
 // CAP_SYS_RESOURCE; the kernel then answers EACCES.
+//
+// The file is reached through a verified procfs (OpenProcFS), never the
+// path /proc/self/oom_score_adj: in the init that path is the container's,
+// and a spec mount resolving onto it could bind a host file there, which
+// the runtime, still root on the host, would then write.
 func SetOOMScoreAdj(adj *int) error {
 	if adj == nil {
 		return nil
 	}
 	v := strconv.Itoa(*adj)
-	if err := os.WriteFile("/proc/self/oom_score_adj", []byte(v), 0); err != nil {
+	proc, err := OpenProcFS()
+	if err != nil {
+		return fmt.Errorf("process.oomScoreAdj %s: %w", v, err)
+	}
+	defer proc.Close()
+	if err := proc.WriteSelf("oom_score_adj", v); err != nil {
 		return fmt.Errorf("process.oomScoreAdj %s: %w", v, err)
 	}
 	return nil

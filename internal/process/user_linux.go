@@ -49,9 +49,11 @@ func setGroups(gids []uint32) error {
 	// CAP_SETGID. An empty list is the best that can be done there, but a
 	// list the spec asks for cannot be honoured, and running without it
 	// could grant access the spec meant to withhold (or the reverse), so
-	// that is an error.
+	// that is an error. The file is read through a verified procfs: after
+	// pivot_root an image's /proc/self/setgroups saying "deny" would
+	// otherwise let the runtime's own groups pass into the container.
 	if e == unix.EPERM {
-		if b, err := readProcFile("/proc/self/setgroups"); err == nil && strings.TrimSpace(b) == "deny" {
+		if denied, err := setgroupsDenied(); err == nil && denied {
 			if len(gids) == 0 {
 				return nil
 			}
@@ -90,4 +92,19 @@ func setCredentials(u specs.User, s CapSets, last int) error {
 		return fmt.Errorf("process.capabilities: clear keepcaps: %w", err)
 	}
 	return applyCapabilities(s)
+}
+
+// setgroupsDenied reports whether the user namespace's setgroups file says
+// "deny".
+func setgroupsDenied() (bool, error) {
+	proc, err := OpenProcFS()
+	if err != nil {
+		return false, err
+	}
+	defer proc.Close()
+	b, err := proc.ReadSelf("setgroups")
+	if err != nil {
+		return false, err
+	}
+	return strings.TrimSpace(b) == "deny", nil
 }
