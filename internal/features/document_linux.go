@@ -66,9 +66,11 @@ func Document(version string) *features.Features {
 			// The names come from the plain-Go half of package seccomp,
 			// which compiles the filter; the libseccomp half is linked
 			// only by the tools that carry the init, so the document does
-			// not report libseccomp's version. SCMP_ACT_NOTIFY is not
-			// among the actions: there is no listener support. The
-			// architectures are those a filter built here can hold.
+			// not report libseccomp's version. SCMP_ACT_NOTIFY is among
+			// the actions: the listener goes to linux.seccomp.listenerPath
+			// (package container, notify_linux.go). The architectures are
+			// those a filter built here can hold; SupportedFlags has
+			// WAIT_KILLABLE_RECV where the kernel takes it (5.19+).
 			Seccomp: &features.Seccomp{
 				Enabled:        &yes,
 				Actions:        seccomp.Actions(),

@@ -14,6 +14,11 @@
 //     it; everything else (internal/spec, internal/commands, the tools built
 //     with CGO_ENABLED=0) may import this package alone.
 //
+// A profile with SCMP_ACT_NOTIFY rules compiles into a Program with Notify
+// set, loaded with LoadListener: the kernel then returns a listener fd,
+// which the container process sends the runtime (ListenerReply) and the
+// runtime hands to the process at linux.seccomp.listenerPath.
+//
 // ocikit sets no_new_privs itself, as the spec's process.noNewPrivileges
 // says; a filter never sets it. Without no_new_privs, loading a filter
 // needs CAP_SYS_ADMIN, so the caller loads it before dropping capabilities.

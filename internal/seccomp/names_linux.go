@@ -19,12 +19,14 @@ const (
 	ActTrace
 	ActAllow
 	ActLog
+	// ActNotify hands the call to a listener process (SCMP_ACT_NOTIFY),
+	// which answers for it; see Program.Notify.
+	ActNotify
 )
 
 // actionNames maps the spec's names to kinds. SCMP_ACT_KILL is the old name
-// of SCMP_ACT_KILL_THREAD, as in libseccomp. SCMP_ACT_NOTIFY is not here:
-// it needs a listener (linux.seccomp.listenerPath), which ocikit does not
-// offer yet, and Compile refuses it by name.
+// of SCMP_ACT_KILL_THREAD, as in libseccomp. SCMP_ACT_NOTIFY needs a
+// listener (linux.seccomp.listenerPath): Compile checks that one is named.
 var actionNames = map[string]ActionKind{
 	"SCMP_ACT_KILL":         ActKillThread,
 	"SCMP_ACT_KILL_THREAD":  ActKillThread,
@@ -34,6 +36,7 @@ var actionNames = map[string]ActionKind{
 	"SCMP_ACT_TRACE":        ActTrace,
 	"SCMP_ACT_ALLOW":        ActAllow,
 	"SCMP_ACT_LOG":          ActLog,
+	"SCMP_ACT_NOTIFY":       ActNotify,
 }
 
 // Op is a comparison of one system call argument.
@@ -132,9 +135,10 @@ func NativeArch() (Arch, bool) {
 // filter on every thread of the process; ocikit loads it on the one thread
 // that then calls execve, which ends every other thread, so the flag
 // changes nothing and is accepted as such. WAIT_KILLABLE_RECV only changes
-// how a notifying filter's listener waits; with no SCMP_ACT_NOTIFY there is
-// no listener, and the kernel refuses the flag without one, so it is
-// accepted and not passed on.
+// how a process waits for a listener's answer (once the listener has the
+// call, only a fatal signal interrupts the wait): it is passed on with a
+// notifying filter, on kernels that have it (5.19+; see Profile.Finish),
+// and dropped otherwise, since the kernel refuses it without a listener.
 const (
 	FlagTsync            = "SECCOMP_FILTER_FLAG_TSYNC"
 	FlagLog              = "SECCOMP_FILTER_FLAG_LOG"
@@ -147,7 +151,7 @@ var flagBits = map[string]uint{
 	FlagTsync:            0,
 	FlagLog:              unix.SECCOMP_FILTER_FLAG_LOG,
 	FlagSpecAllow:        unix.SECCOMP_FILTER_FLAG_SPEC_ALLOW,
-	FlagWaitKillableRecv: 0,
+	FlagWaitKillableRecv: unix.SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
 }
 
 // Actions lists the action names Compile accepts.

@@ -38,6 +38,8 @@ func (a Action) Kernel() uint32 {
 		return unix.SECCOMP_RET_TRACE | uint32(a.Ret)
 	case ActLog:
 		return unix.SECCOMP_RET_LOG
+	case ActNotify:
+		return unix.SECCOMP_RET_USER_NOTIF
 	}
 	return unix.SECCOMP_RET_ALLOW
 }
@@ -69,10 +71,11 @@ type Profile struct {
 	// Names are all the system calls the profile names, each once, rules
 	// left out included: they tell which calls its authors knew of.
 	Names []string
+	// Notify is set when a rule's action is SCMP_ACT_NOTIFY: the filter
+	// is loaded with a listener, which the runtime hands to the process
+	// listening at linux.seccomp.listenerPath.
+	Notify bool
 }
-
-// ErrNotifyUnsupported is returned for SCMP_ACT_NOTIFY and listenerPath.
-var ErrNotifyUnsupported = errors.New("SCMP_ACT_NOTIFY (a seccomp listener) is not supported yet")
 
 // Compile validates s and translates it into a Profile. Every name is
 // checked here, before anything is applied; system call names are left to
@@ -82,12 +85,15 @@ func Compile(s *specs.LinuxSeccomp) (*Profile, error) {
 	if s == nil {
 		return nil, errors.New("linux.seccomp: no profile")
 	}
-	if s.ListenerPath != "" {
-		return nil, fmt.Errorf("linux.seccomp.listenerPath %q: %w", s.ListenerPath, ErrNotifyUnsupported)
-	}
 	def, err := parseAction(s.DefaultAction, s.DefaultErrnoRet)
 	if err != nil {
 		return nil, fmt.Errorf("linux.seccomp.defaultAction: %w", err)
+	}
+	if def.Kind == ActNotify {
+		// Every call of the runtime between the load and the execve,
+		// the hand-over of the listener itself included, would wait for
+		// a listener that does not have it yet.
+		return nil, errors.New("linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action")
 	}
 	p := &Profile{Default: def}
 	if p.Archs, err = parseArchs(s.Architectures); err != nil {
@@ -108,6 +114,9 @@ func Compile(s *specs.LinuxSeccomp) (*Profile, error) {
 			return nil, fmt.Errorf("%s: %w", field, err)
 		}
 		p.Rules = append(p.Rules, rules...)
+		if len(rules) > 0 && rules[0].Action.Kind == ActNotify {
+			p.Notify = true
+		}
 		for _, n := range sc.Names {
 			if !seen[n] {
 				seen[n] = true
@@ -115,13 +124,18 @@ func Compile(s *specs.LinuxSeccomp) (*Profile, error) {
 			}
 		}
 	}
+	if p.Notify && s.ListenerPath == "" {
+		return nil, errors.New("linux.seccomp: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath, the unix socket of the process that answers the calls")
+	}
+	if !p.Notify {
+		// Without a listener the kernel refuses the flag; it would
+		// change nothing anyway.
+		p.Flags &^= unix.SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+	}
 	return p, nil
 }
 
 func parseAction(name specs.LinuxSeccompAction, errnoRet *uint) (Action, error) {
-	if name == specs.ActNotify {
-		return Action{}, ErrNotifyUnsupported
-	}
 	kind, ok := actionNames[string(name)]
 	if !ok {
 		return Action{}, fmt.Errorf("unknown action %q", name)
@@ -180,6 +194,13 @@ func parseArchs(names []specs.Arch) ([]Arch, error) {
 	return out, nil
 }
 
+// runtimeAfterLoad are the system calls the runtime itself makes once a
+// notifying filter is in and before the listener has reached the process
+// at listenerPath: sendmsg carries the listener to the runtime, write says
+// ready. Were they notified, the process would wait for an answer that
+// cannot come.
+var runtimeAfterLoad = map[string]bool{"write": true, "sendmsg": true}
+
 // compileSyscall turns one syscalls[] entry into rules, one per name, or
 // more when several conditions test the same argument: libseccomp ANDs the
 // conditions of a rule and refuses two on one argument, so such an entry is
@@ -212,6 +233,9 @@ func compileSyscall(sc specs.LinuxSyscall, def Action) ([]Rule, error) {
 	for _, name := range sc.Names {
 		if name == "" {
 			return nil, errors.New("names: empty system call name")
+		}
+		if act.Kind == ActNotify && runtimeAfterLoad[name] {
+			return nil, fmt.Errorf("SCMP_ACT_NOTIFY cannot be used for %s: the runtime makes that call under the filter to hand the listener over and report ready, before any listener could answer", name)
 		}
 		if act == def {
 			continue

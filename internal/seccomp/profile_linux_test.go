@@ -1,8 +1,8 @@
 package seccomp
 
 import (
-	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -52,9 +52,14 @@ func TestCompileErrors(t *testing.T) {
 		want string
 	}{
 		{"unknown default", specs.LinuxSeccomp{DefaultAction: "SCMP_ACT_NOPE"}, `unknown action "SCMP_ACT_NOPE"`},
-		{"notify default", specs.LinuxSeccomp{DefaultAction: specs.ActNotify}, "not supported yet"},
-		{"notify rule", specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Syscalls: []specs.LinuxSyscall{mk(specs.ActNotify)}}, "syscalls[0]: action: SCMP_ACT_NOTIFY"},
-		{"listener", specs.LinuxSeccomp{DefaultAction: specs.ActAllow, ListenerPath: "/run/l.sock"}, "listenerPath"},
+		{"notify default", specs.LinuxSeccomp{DefaultAction: specs.ActNotify, ListenerPath: "/run/l.sock"}, "SCMP_ACT_NOTIFY cannot be the default action"},
+		{"notify without listener", specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Syscalls: []specs.LinuxSyscall{mk(specs.ActNotify)}}, "SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath"},
+		{"notify write", specs.LinuxSeccomp{DefaultAction: specs.ActAllow, ListenerPath: "/run/l.sock", Syscalls: []specs.LinuxSyscall{
+			{Names: []string{"mkdir", "write"}, Action: specs.ActNotify},
+		}}, "syscalls[0]: SCMP_ACT_NOTIFY cannot be used for write"},
+		{"notify sendmsg", specs.LinuxSeccomp{DefaultAction: specs.ActAllow, ListenerPath: "/run/l.sock", Syscalls: []specs.LinuxSyscall{
+			{Names: []string{"sendmsg"}, Action: specs.ActNotify},
+		}}, "cannot be used for sendmsg"},
 		{"errnoRet on allow", specs.LinuxSeccomp{DefaultAction: specs.ActAllow, DefaultErrnoRet: uptr(1)}, "errnoRet is only valid"},
 		{"errno too big", specs.LinuxSeccomp{DefaultAction: specs.ActErrno, DefaultErrnoRet: uptr(4096)}, "largest errno"},
 		{"trace too big", specs.LinuxSeccomp{DefaultAction: specs.ActTrace, DefaultErrnoRet: uptr(40000)}, "largest trace"},
@@ -74,10 +79,6 @@ func TestCompileErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
 		}
-	}
-	_, err := Compile(&specs.LinuxSeccomp{DefaultAction: specs.ActNotify})
-	if !errors.Is(err, ErrNotifyUnsupported) {
-		t.Errorf("notify: %v, want ErrNotifyUnsupported", err)
 	}
 }
 
@@ -110,7 +111,8 @@ func TestCompileArchsAndFlags(t *testing.T) {
 			t.Errorf("archs %v: %s missing", names, n)
 		}
 	}
-	// TSYNC and WAIT_KILLABLE_RECV are accepted and not passed on.
+	// TSYNC is accepted and not passed on; so is WAIT_KILLABLE_RECV
+	// without a notifying rule (TestCompileNotify has one).
 	if want := uint(unix.SECCOMP_FILTER_FLAG_LOG | unix.SECCOMP_FILTER_FLAG_SPEC_ALLOW); p.Flags != want {
 		t.Errorf("flags %#x, want %#x", p.Flags, want)
 	}
@@ -172,16 +174,55 @@ func TestNameLists(t *testing.T) {
 				t.Errorf("%s: %v not sorted", name, list)
 			}
 		}
-		for _, n := range list {
-			if n == string(specs.ActNotify) {
-				t.Errorf("%s lists %s, which is not supported", name, n)
-			}
-		}
+	}
+	if !slices.Contains(Actions(), string(specs.ActNotify)) {
+		t.Errorf("actions %v: SCMP_ACT_NOTIFY missing", Actions())
 	}
 	if len(Operators()) != 7 {
 		t.Errorf("operators %v: want the spec's 7", Operators())
 	}
 	if _, ok := NativeArch(); !ok {
 		t.Error("no native architecture")
+	}
+}
+
+func TestCompileNotify(t *testing.T) {
+	s := &specs.LinuxSeccomp{
+		DefaultAction:    specs.ActAllow,
+		ListenerPath:     "/run/agent.sock",
+		ListenerMetadata: "meta",
+		Flags:            []specs.LinuxSeccompFlag{FlagWaitKillableRecv, FlagLog},
+		Syscalls: []specs.LinuxSyscall{
+			{Names: []string{"mkdir", "mkdirat"}, Action: specs.ActNotify},
+			{Names: []string{"chmod"}, Action: specs.ActErrno},
+		},
+	}
+	p, err := Compile(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.Notify {
+		t.Error("Notify not set for a profile with SCMP_ACT_NOTIFY rules")
+	}
+	notify := Action{Kind: ActNotify}
+	if len(p.Rules) != 3 || p.Rules[0].Action != notify || p.Rules[1].Action != notify {
+		t.Errorf("rules %+v: want mkdir and mkdirat notified", p.Rules)
+	}
+	if got := notify.Kernel(); got != unix.SECCOMP_RET_USER_NOTIF {
+		t.Errorf("notify kernel action %#x", got)
+	}
+	if want := uint(unix.SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV | unix.SECCOMP_FILTER_FLAG_LOG); p.Flags != want {
+		t.Errorf("flags %#x, want %#x: WAIT_KILLABLE_RECV is passed on with a listener", p.Flags, want)
+	}
+	// A listener path alone, without a notifying rule, loads a plain
+	// filter: there is nothing to hand over.
+	plain, err := Compile(&specs.LinuxSeccomp{DefaultAction: specs.ActAllow, ListenerPath: "/run/agent.sock"})
+	if err != nil || plain.Notify {
+		t.Errorf("listenerPath without NOTIFY: notify %v, %v", plain != nil && plain.Notify, err)
+	}
+	// The rule's action equal to the default is dropped, and with it the
+	// need for a listener: a NOTIFY default is refused before that.
+	if _, err := Compile(&specs.LinuxSeccomp{DefaultAction: specs.ActNotify, ListenerPath: "/run/agent.sock"}); err == nil {
+		t.Error("NOTIFY default accepted")
 	}
 }

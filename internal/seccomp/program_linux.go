@@ -3,6 +3,7 @@ package seccomp
 import (
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"unsafe"
 
@@ -14,6 +15,10 @@ type Program struct {
 	Insns []unix.SockFilter
 	// Flags are the SECCOMP_FILTER_FLAG_* bits for seccomp(2).
 	Flags uint
+	// Notify: the filter returns SCMP_ACT_NOTIFY for some calls and must
+	// be loaded with LoadListener, which makes the listener those calls
+	// wait on.
+	Notify bool
 }
 
 // Finish makes the Program for p out of filter, the BPF libseccomp
@@ -22,8 +27,23 @@ type Program struct {
 // needs one, and checks that the result lets the runtime start the
 // container's process.
 func (p *Profile) Finish(filter []unix.SockFilter, last map[string]uint32) (*Program, error) {
+	flags := p.Flags
 	for _, name := range KnownFlags() {
-		if bits := flagBits[name]; bits != 0 && p.Flags&bits != 0 && !kernelAccepts(bits) {
+		bits := flagBits[name]
+		if bits == 0 || flags&bits == 0 {
+			continue
+		}
+		if name == FlagWaitKillableRecv {
+			// Only a refinement of how the process waits for its
+			// listener: passed on where the kernel has it (5.19+),
+			// dropped where it does not, as the spec's "where
+			// supported" lets a runtime do.
+			if !kernelAccepts(bits | unix.SECCOMP_FILTER_FLAG_NEW_LISTENER) {
+				flags &^= bits
+			}
+			continue
+		}
+		if !kernelAccepts(bits) {
 			return nil, fmt.Errorf("linux.seccomp.flags: %s is not supported by this kernel", name)
 		}
 	}
@@ -38,7 +58,7 @@ func (p *Profile) Finish(filter []unix.SockFilter, last map[string]uint32) (*Pro
 	if len(insns) > maxInsns {
 		return nil, fmt.Errorf("linux.seccomp: the filter has %d instructions, more than the kernel's limit of %d", len(insns), maxInsns)
 	}
-	prog := &Program{Insns: insns, Flags: p.Flags}
+	prog := &Program{Insns: insns, Flags: flags, Notify: p.Notify}
 	if err := prog.checkExec(p); err != nil {
 		return nil, err
 	}
@@ -62,8 +82,10 @@ func (prog *Program) checkExec(p *Profile) error {
 		return fmt.Errorf("linux.seccomp: %w", err)
 	}
 	switch ActionOf(ret) {
-	case unix.SECCOMP_RET_ALLOW, unix.SECCOMP_RET_LOG, unix.SECCOMP_RET_TRACE:
-		// TRACE leaves the decision to a tracer, which may allow it.
+	case unix.SECCOMP_RET_ALLOW, unix.SECCOMP_RET_LOG, unix.SECCOMP_RET_TRACE, unix.SECCOMP_RET_USER_NOTIF:
+		// TRACE and NOTIFY leave the decision to a tracer or the
+		// listener, which may allow it; the listener has the filter's
+		// descriptor before the program is exec'd.
 		return nil
 	}
 	return fmt.Errorf("linux.seccomp: the profile denies execve (%s), which the runtime needs after loading the filter to start the container's process", Describe(ret))
@@ -97,26 +119,55 @@ func Describe(ret uint32) string {
 // its OS thread and be the one that calls execve: the filter is not
 // synchronised to the process's other threads (execve ends them), and
 // execve keeps it. Unless no_new_privs is set, the thread needs
-// CAP_SYS_ADMIN in its user namespace.
+// CAP_SYS_ADMIN in its user namespace. A notifying filter is refused here:
+// without its listener its calls would fail with ENOSYS, so it is loaded
+// with LoadListener.
 //
 // It is a raw system call, with nothing allocated after it returns, so the
 // runtime makes as few calls as possible under the filter.
 func (prog *Program) Load() error {
+	if prog.Notify {
+		return errors.New("load seccomp filter: it notifies a listener; load it with LoadListener")
+	}
+	_, err := prog.load(prog.Flags)
+	return err
+}
+
+// LoadListener installs a notifying filter as Load does, with
+// SECCOMP_FILTER_FLAG_NEW_LISTENER, and returns the listener: the
+// descriptor a supervisor reads the filtered calls from and answers them
+// on (SECCOMP_IOCTL_NOTIF_RECV, _SEND). The kernel makes it close-on-exec,
+// so the container's program never holds it; until a supervisor has it,
+// a notified call waits (or fails with ENOSYS once every copy is closed).
+func (prog *Program) LoadListener() (*os.File, error) {
+	if !prog.Notify {
+		return nil, errors.New("load seccomp filter: it has no SCMP_ACT_NOTIFY rule, so no listener")
+	}
+	fd, err := prog.load(prog.Flags | unix.SECCOMP_FILTER_FLAG_NEW_LISTENER)
+	if err != nil {
+		return nil, err
+	}
+	return os.NewFile(uintptr(fd), "seccomp-listener"), nil
+}
+
+// load makes the seccomp(2) call; with NEW_LISTENER it returns the
+// listener's descriptor.
+func (prog *Program) load(flags uint) (int, error) {
 	if len(prog.Insns) == 0 {
-		return errors.New("load seccomp filter: empty program")
+		return -1, errors.New("load seccomp filter: empty program")
 	}
 	fprog := unix.SockFprog{Len: uint16(len(prog.Insns)), Filter: &prog.Insns[0]}
-	_, _, e := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, uintptr(prog.Flags), uintptr(unsafe.Pointer(&fprog)))
+	r, _, e := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, uintptr(flags), uintptr(unsafe.Pointer(&fprog)))
 	runtime.KeepAlive(prog.Insns)
 	switch {
 	case e == 0:
-		return nil
+		return int(r), nil
 	case e == unix.EACCES:
-		return fmt.Errorf("load seccomp filter: %w (it needs no_new_privs or CAP_SYS_ADMIN)", e)
-	case e == unix.EINVAL && prog.Flags != 0:
-		return fmt.Errorf("load seccomp filter with flags %#x: %w (flags this kernel may not support)", prog.Flags, e)
+		return -1, fmt.Errorf("load seccomp filter: %w (it needs no_new_privs or CAP_SYS_ADMIN)", e)
+	case e == unix.EINVAL && flags != 0:
+		return -1, fmt.Errorf("load seccomp filter with flags %#x: %w (flags this kernel may not support)", flags, e)
 	}
-	return fmt.Errorf("load seccomp filter: %w", e)
+	return -1, fmt.Errorf("load seccomp filter: %w", e)
 }
 
 // SupportedFlags lists the known filter flags the running kernel accepts.

@@ -259,4 +259,23 @@ func checkSeccomp(c *collector, s *specs.LinuxSeccomp) {
 	if s.ListenerMetadata != "" && s.ListenerPath == "" {
 		c.errorf(p+".listenerMetadata", "must not be set without listenerPath")
 	}
+	checkSeccompNotify(c, s)
+}
+
+// checkSeccompNotify: a call handed to a listener (SCMP_ACT_NOTIFY) needs
+// the listener's socket, listenerPath (the spec says it MUST be set);
+// without one the call would wait for an answer nobody can give.
+func checkSeccompNotify(c *collector, s *specs.LinuxSeccomp) {
+	const p = "linux.seccomp"
+	if s.ListenerPath != "" {
+		return
+	}
+	if s.DefaultAction == specs.ActNotify {
+		c.errorf(p+".defaultAction", "SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath, the socket of the process that answers the calls")
+	}
+	for i, sc := range s.Syscalls {
+		if sc.Action == specs.ActNotify {
+			c.errorf(at(p+".syscalls", i)+".action", "SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath, the socket of the process that answers the calls")
+		}
+	}
 }

@@ -140,6 +140,8 @@ func action(a seccomp.Action) (scmp.ScmpAction, error) {
 		return scmp.ActAllow, nil
 	case seccomp.ActLog:
 		return scmp.ActLog, nil
+	case seccomp.ActNotify:
+		return scmp.ActNotify, nil
 	}
 	return scmp.ActInvalid, fmt.Errorf("linux.seccomp: action kind %d has no libseccomp action", a.Kind)
 }

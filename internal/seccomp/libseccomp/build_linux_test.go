@@ -69,9 +69,15 @@ func TestBuildActions(t *testing.T) {
 		{specs.ActTrace, nil, unix.SECCOMP_RET_TRACE | 1},
 		{specs.ActTrace, uptr(300), unix.SECCOMP_RET_TRACE | 300},
 		{specs.ActLog, nil, unix.SECCOMP_RET_LOG},
+		{specs.ActNotify, nil, unix.SECCOMP_RET_USER_NOTIF},
 	}
 	for _, c := range cases {
-		prog := prepare(t, mkdir(c.act, c.errno))
+		s := mkdir(c.act, c.errno)
+		s.ListenerPath = "/run/agent.sock"
+		prog := prepare(t, s)
+		if prog.Notify != (c.act == specs.ActNotify) {
+			t.Errorf("%s: program Notify %v", c.act, prog.Notify)
+		}
 		check(t, string(c.act), prog, call{nr: unix.SYS_MKDIR, want: c.want}, call{nr: unix.SYS_READ, want: allow})
 	}
 }
@@ -169,9 +175,9 @@ func TestBuildErrors(t *testing.T) {
 		{"execve errno", &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Syscalls: []specs.LinuxSyscall{
 			{Names: []string{"execve"}, Action: specs.ActErrno},
 		}}, "denies execve (SCMP_ACT_ERRNO 1"},
-		{"notify", &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Syscalls: []specs.LinuxSyscall{
+		{"notify without listener", &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Syscalls: []specs.LinuxSyscall{
 			{Names: []string{"mkdir"}, Action: specs.ActNotify},
-		}}, "not supported yet"},
+		}}, "SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath"},
 	}
 	for _, c := range cases {
 		_, err := Prepare(c.s)

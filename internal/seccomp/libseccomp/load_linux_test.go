@@ -5,11 +5,15 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"testing"
+	"unsafe"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	scmp "github.com/seccomp/libseccomp-golang"
 	"golang.org/x/sys/unix"
+
+	"github.com/ocikit/ocikit/internal/seccomp"
 )
 
 const helperEnv = "OCIKIT_LIBSECCOMP_TEST_HELPER"
@@ -73,6 +77,100 @@ func TestLoad(t *testing.T) {
 		t.Fatalf("helper: %v: %s", err, out)
 	}
 	want := fmt.Sprintf("mount=%d future=%d getpid=0\n", unix.EPERM, unix.ENOSYS)
+	if string(out) != want {
+		t.Errorf("helper said %q, want %q", out, want)
+	}
+}
+
+// The kernel's struct seccomp_notif and seccomp_notif_resp, which
+// golang.org/x/sys/unix does not define.
+type notif struct {
+	ID    uint64
+	Pid   uint32
+	Flags uint32
+	Nr    int32
+	Arch  uint32
+	IP    uint64
+	Args  [6]uint64
+}
+
+type notifResp struct {
+	ID    uint64
+	Val   int64
+	Error int32
+	Flags uint32
+}
+
+// TestLoadListenerHelper is the child of TestLoadListener. It loads a
+// filter that notifies mkdirat and getppid with a listener, answers the
+// notifications from another thread (the filter is on the loading thread
+// only) with EXDEV for mkdirat and "continue" for getppid, and reports
+// what both calls returned on the filtered thread.
+func TestLoadListenerHelper(t *testing.T) {
+	if os.Getenv(helperEnv) != "listener" {
+		t.Skip("helper for TestLoadListener")
+	}
+	runtime.LockOSThread()
+	prog, err := Prepare(&specs.LinuxSeccomp{
+		DefaultAction: specs.ActAllow,
+		ListenerPath:  "/unused",
+		Flags:         []specs.LinuxSeccompFlag{"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"},
+		Syscalls:      []specs.LinuxSyscall{{Names: []string{"mkdirat", "getppid"}, Action: specs.ActNotify}},
+	})
+	if err != nil {
+		fmt.Println("prepare:", err)
+		os.Exit(1)
+	}
+	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+		fmt.Println("nnp:", err)
+		os.Exit(1)
+	}
+	if err := prog.Load(); err == nil {
+		fmt.Println("Load took a notifying filter")
+		os.Exit(1)
+	}
+	l, err := prog.LoadListener()
+	if err != nil {
+		fmt.Println(err)
+		os.Exit(1)
+	}
+	go func() {
+		for {
+			var n notif
+			if _, _, e := unix.Syscall(unix.SYS_IOCTL, l.Fd(), unix.SECCOMP_IOCTL_NOTIF_RECV, uintptr(unsafe.Pointer(&n))); e != 0 {
+				if e == unix.EINTR {
+					continue
+				}
+				return
+			}
+			resp := notifResp{ID: n.ID, Error: -int32(unix.EXDEV)}
+			if n.Nr == unix.SYS_GETPPID {
+				resp = notifResp{ID: n.ID, Flags: unix.SECCOMP_USER_NOTIF_FLAG_CONTINUE}
+			}
+			unix.Syscall(unix.SYS_IOCTL, l.Fd(), unix.SECCOMP_IOCTL_NOTIF_SEND, uintptr(unsafe.Pointer(&resp)))
+		}
+	}()
+	dir := []byte("/nonexistent-ocikit/x\x00")
+	atFdcwd := unix.AT_FDCWD
+	_, _, mk := unix.RawSyscall(unix.SYS_MKDIRAT, uintptr(atFdcwd), uintptr(unsafe.Pointer(&dir[0])), 0o755)
+	ppid, _, e := unix.RawSyscall(unix.SYS_GETPPID, 0, 0, 0)
+	fmt.Printf("mkdirat=%d getppid-ok=%v flags=%#x\n", mk, e == 0 && int(ppid) == os.Getppid(), prog.Flags)
+	os.Exit(0)
+}
+
+func TestLoadListener(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestLoadListenerHelper$")
+	cmd.Env = append(os.Environ(), helperEnv+"=listener")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("helper: %v: %s", err, out)
+	}
+	// WAIT_KILLABLE_RECV is passed on where the kernel has it (5.19+).
+	flags := 0
+	if slices.Contains(seccomp.SupportedFlags(), seccomp.FlagWaitKillableRecv) {
+		flags = unix.SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+	}
+	want := fmt.Sprintf("mkdirat=%d getppid-ok=true flags=%#x\n", unix.EXDEV, flags)
 	if string(out) != want {
 		t.Errorf("helper said %q, want %q", out, want)
 	}

@@ -1,0 +1,12 @@
+package seccomp
+
+// ListenerReply is the message a container process that loaded a
+// notifying filter sends the runtime on its init socket, with the
+// filter's listener attached as SCM_RIGHTS. It is sent before the
+// process's last reply (ready, or the exec), so that the runtime hands
+// the listener to linux.seccomp.listenerPath before it reports the
+// container created. Its field is disjoint from initproto.Reply's: the
+// runtime decodes both from the same stream.
+type ListenerReply struct {
+	SeccompListener bool `json:"seccompListener,omitempty"`
+}
