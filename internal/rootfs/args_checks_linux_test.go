@@ -126,3 +126,44 @@ func checkDev(e *checkEnv) error {
 	}
 	return nil
 }
+
+// checkArgsContent checks "path=text": the file holds exactly text.
+func checkArgsContent(e *checkEnv) error {
+	for _, a := range argList(e, "content") {
+		p, want, _ := strings.Cut(a, "=")
+		data, err := readAll(p)
+		if err != nil {
+			return err
+		}
+		if string(data) != want {
+			return fmt.Errorf("%s holds %q, want %q", p, data, want)
+		}
+	}
+	return nil
+}
+
+// checkArgsTreeRO checks that every mount at or below each path of
+// Args["tree-ro"] is read-only, and that there is more than one: the
+// point is the mounts a recursive bind brought along.
+func checkArgsTreeRO(e *checkEnv) error {
+	ms, err := mountTable()
+	if err != nil {
+		return err
+	}
+	for _, p := range argList(e, "tree-ro") {
+		n := 0
+		for _, m := range ms {
+			if m.mountpoint != p && !strings.HasPrefix(m.mountpoint, p+"/") {
+				continue
+			}
+			n++
+			if !slices.Contains(m.opts, "ro") {
+				return fmt.Errorf("%s (%s) is writable: %v", m.mountpoint, m.fstype, m.opts)
+			}
+		}
+		if n < 2 {
+			return fmt.Errorf("%d mounts at or below %s, want the bind and those below it", n, p)
+		}
+	}
+	return nil
+}

@@ -47,6 +47,8 @@ var checks = map[string]func(*checkEnv) error{
 	"args-shared":  checkArgsShared,
 	"args-tree":    checkArgsTree,
 	"args-symlink": checkArgsSymlink,
+	"args-content": checkArgsContent,
+	"args-tree-ro": checkArgsTreeRO,
 }
 
 // mountInfo is one line of /proc/self/mountinfo.

@@ -59,7 +59,9 @@ func (s *setup) openPtmx() (*os.File, error) {
 // needed. The slave is bound by its file descriptor, never by its
 // /dev/pts/N path, which the container could replace (CVE-2025-52565).
 func (s *setup) bindConsole(slave *os.File) error {
-	dev, err := openInRoot(s.root, "/dev", unix.O_DIRECTORY)
+	// /dev is the root's own directory, or a mount on it, never a
+	// symlink (see mustBeDir): opened as such, without following one.
+	dev, err := unix.Openat(s.root, "dev", unix.O_PATH|unix.O_NOFOLLOW|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("open /dev in the root: %w", err)
 	}

@@ -132,11 +132,22 @@ type devDirs struct {
 
 // open returns the descriptor of dir, creating the directory as mount
 // destinations are created (see mkdirAll). It stays open until close.
+//
+// /dev itself must be a real directory of the root filesystem (see
+// mustBeDir), and no device directory may lead onto procfs or sysfs: the
+// nodes, links and modes made there would otherwise go where an image
+// symlink points.
 func (c *devDirs) open(dir string) (int, error) {
 	if fd, ok := c.fds[dir]; ok {
 		return fd, nil
 	}
-	fd, err := c.s.mkdirAll(dir)
+	var fd int
+	var err error
+	if dir == "/dev" {
+		fd, err = c.s.strictDirTarget(dir)
+	} else {
+		fd, err = c.s.dirTarget(dir)
+	}
 	if err != nil {
 		return -1, err
 	}

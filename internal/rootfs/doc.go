@@ -12,6 +12,13 @@
 // descriptor, looked up once, by single-component names that are never
 // followed.
 //
+// A destination may not lead, through the image's symlinks, onto the
+// container's procfs or sysfs, mounted by then: on procfs only /proc
+// itself and the files lxcfs emulates may be mounted, and only when the
+// spec names them literally; in /sys, only paths the spec names
+// literally. /proc, /sys and /dev must be real directories of the image.
+// "ro" on a recursive bind, and read-only paths, reach every mount below.
+//
 // The descriptors reach mount(2) as magic links, "thread-self/fd/N",
 // relative to a handle on the runtime's own procfs taken and verified
 // once, before anything else: the same code works before and after

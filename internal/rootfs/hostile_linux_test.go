@@ -126,39 +126,45 @@ func TestHostileDanglingFileDestination(t *testing.T) {
 	sc.run(t).mustFail(t, `mount "/etc/hosts": type bind`, "dangling symlink")
 }
 
-// An image /dev that is a symlink to a host directory. When the image
-// has no such directory, the symlink leads nowhere in the root and Setup
-// fails. When it has one, everything lands there, with a tmpfs on /dev
-// and with devices made in the image itself; nothing in the host
-// directory.
+// An image /dev that is a symlink is refused (CVE-2026-41579), whether
+// the spec mounts a tmpfs there or the devices are made in the image's
+// /dev, and wherever it points: to nothing in the root, to a directory
+// the image has under a host path, or into the container's procfs.
+// Nothing reaches the host directory.
 func TestHostileDevSymlink(t *testing.T) {
-	t.Run("dangling", func(t *testing.T) {
-		sc := newScenario(t)
-		replaceWithSymlink(t, sc.Rootfs, "dev", hostDir(t, sc, "hostdev"))
-		sc.run(t).mustFail(t, `mount "/dev": type tmpfs`, "not a directory")
-	})
-	for _, devTmpfs := range []bool{true, false} {
-		name := "tmpfs"
-		if !devTmpfs {
-			name = "image"
-		}
-		t.Run(name, func(t *testing.T) {
+	for _, tc := range []struct {
+		name, target string
+		inImage      bool // the image has the target directory
+		devTmpfs     bool
+	}{
+		{"dangling", "host", false, true},
+		{"tmpfs", "host", true, true},
+		{"image", "host", true, false},
+		{"proc-sys", "/proc/sys", false, true},
+		{"proc-sys-image", "/proc/sys", false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
 			sc := newScenario(t)
 			host := hostDir(t, sc, "hostdev")
-			replaceWithSymlink(t, sc.Rootfs, "dev", host)
-			if err := os.MkdirAll(filepath.Join(sc.Rootfs, host), 0o755); err != nil {
-				t.Fatal(err)
+			target := tc.target
+			if target == "host" {
+				target = host
 			}
-			if !devTmpfs {
-				sc.withoutMount("/dev").addMount(specs.Mount{Destination: "/dev/pts", Type: "devpts", Source: "devpts", Options: []string{"newinstance", "ptmxmode=0666"}})
-			}
-			sc.Checks = []string{"devices", "devlinks"}
-			sc.run(t).mustSucceed(t, sc.Checks)
-			mustBeEmpty(t, host)
-			if !devTmpfs {
-				if _, err := os.Lstat(filepath.Join(sc.Rootfs, host, "null")); err != nil {
-					t.Errorf("/dev/null is not in the image: %v", err)
+			replaceWithSymlink(t, sc.Rootfs, "dev", target)
+			if tc.inImage {
+				if err := os.MkdirAll(filepath.Join(sc.Rootfs, host), 0o755); err != nil {
+					t.Fatal(err)
 				}
+			}
+			want := `mount "/dev": type tmpfs`
+			if !tc.devTmpfs {
+				sc.withoutMount("/dev")
+				want = `create device "/dev/null"`
+			}
+			sc.run(t).mustFail(t, want, `"/dev" is a symlink in the root filesystem`)
+			mustBeEmpty(t, host)
+			if tc.inImage {
+				mustBeEmpty(t, filepath.Join(sc.Rootfs, host))
 			}
 		})
 	}

@@ -58,8 +58,27 @@ func (s *setup) mountEntry(m specs.Mount) error {
 
 // mustBeDir lists destinations that must be real directories of the
 // image, whatever is mounted there.
+//
+// /dev is one (CVE-2026-41579): an image whose /dev is a symlink is
+// refused rather than followed inside the root or replaced. Followed, it
+// decides where the runtime makes device nodes, the /dev symlinks, the
+// console and the /dev/null that masking binds everywhere, and, aimed at
+// /proc/sys or /sys/..., where the /dev tmpfs lands. Replaced, the
+// runtime would be deleting a file of the image, which may be a shared
+// layer or volume. No working image needs /dev to be a symlink.
 func mustBeDir(dest, fstype string) bool {
-	return fstype == "proc" || fstype == "sysfs" || dest == "/proc" || dest == "/sys"
+	return fstype == "proc" || fstype == "sysfs" || dest == "/proc" || dest == "/sys" || dest == "/dev"
+}
+
+// procOnly refuses anything but a procfs at /proc: the runtime and the
+// container's tools trust what is there (sysctls, id maps, security
+// labels), and a tmpfs or a bind of an ordinary directory would let an
+// image or a host directory provide those files.
+func procOnly(dest string, isProc bool) error {
+	if dest == "/proc" && !isProc {
+		return errors.New("only a procfs (a proc mount, or a bind of one) may be mounted on /proc")
+	}
+	return nil
 }
 
 // remountExisting applies a "remount" entry to the mount already at dest.
@@ -69,6 +88,11 @@ func (s *setup) remountExisting(dest, source, fstype string, o *mountOpts) error
 		return fmt.Errorf("open %q in the root: %w", dest, err)
 	}
 	defer unix.Close(top)
+	// A remount changes the flags of whatever mount dest leads to: that
+	// of the container's /proc, through a symlink, is not the spec's.
+	if err := s.checkTarget(dest, top); err != nil {
+		return err
+	}
 	if o.bind() {
 		err = s.remountBind(top, o.flags, o.touched)
 	} else {
@@ -85,6 +109,9 @@ func (s *setup) remountExisting(dest, source, fstype string, o *mountOpts) error
 func (s *setup) mountFS(dest, source, fstype string, o *mountOpts) error {
 	if o.flags&unix.MS_REMOUNT != 0 {
 		return s.remountExisting(dest, source, fstype, o)
+	}
+	if err := procOnly(dest, fstype == "proc"); err != nil {
+		return err
 	}
 	var dst int
 	var err error
@@ -243,6 +270,11 @@ func (s *setup) mountBind(dest, source string, o *mountOpts) error {
 		}
 		return s.copySymlinkAt(dest, target)
 	}
+	if dest == "/proc" {
+		if err := procOnly(dest, checkFSType(src, "proc") == nil); err != nil {
+			return fmt.Errorf("source %q: %w", source, err)
+		}
+	}
 	isDir := st.Mode&unix.S_IFMT == unix.S_IFDIR
 	var dst int
 	switch {
@@ -271,6 +303,18 @@ func (s *setup) mountBind(dest, source string, o *mountOpts) error {
 	if o.needsRemount() {
 		if err := s.remountBind(top, o.flags, o.touched); err != nil {
 			return err
+		}
+	}
+	// MS_REMOUNT changes only the top mount of a recursive bind: "ro"
+	// (nosuid, nodev, noexec) must also reach the mounts brought along
+	// below it, or an "rbind,ro" of /sys would leave the host's cgroup
+	// hierarchies writable under it. Explicit recursive attributes
+	// ("rro", "rrw"...) are applied after, by finish, and win.
+	if o.flags&unix.MS_REC != 0 {
+		if attr := recursiveFromFlags(o.flags); attr.Attr_set != 0 {
+			if err := setRecursive(top, &attr); err != nil {
+				return err
+			}
 		}
 	}
 	return s.finish(top, o)

@@ -82,7 +82,9 @@ func (s *setup) maskPath(p string, null int) error {
 }
 
 // readonlyPaths makes the spec's linux.readonlyPaths read-only: each is
-// bound onto itself and the bind remounted read-only.
+// bound onto itself (recursively) and every mount of that bind made
+// read-only, so that a mount below a read-only path (a spec mount under
+// /proc/sys, binfmt_misc) does not stay writable.
 func (s *setup) readonlyPaths(paths []string) error {
 	for _, p := range paths {
 		if err := s.readonlyPath(path.Clean("/" + p)); err != nil {
@@ -106,7 +108,10 @@ func (s *setup) readonlyPath(p string) error {
 		return err
 	}
 	defer unix.Close(top)
-	return s.remountBind(top, unix.MS_RDONLY, unix.MS_RDONLY)
+	if err := s.remountBind(top, unix.MS_RDONLY, unix.MS_RDONLY); err != nil {
+		return err
+	}
+	return setRecursive(top, &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY})
 }
 
 // readonlyRoot remounts the root read-only, keeping its other flags.

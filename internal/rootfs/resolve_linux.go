@@ -58,11 +58,20 @@ func (s *setup) dirTarget(dest string) (int, error) {
 	if err != nil {
 		return -1, err
 	}
-	if err := s.notRoot(fd, dest); err != nil {
+	if err := s.usable(fd, dest); err != nil {
 		unix.Close(fd)
 		return -1, err
 	}
 	return fd, nil
+}
+
+// usable checks a resolved mount target: not the root itself, not on
+// procfs or sysfs where the destination may not go (see checkTarget).
+func (s *setup) usable(fd int, dest string) error {
+	if err := s.notRoot(fd, dest); err != nil {
+		return err
+	}
+	return s.checkTarget(dest, fd)
 }
 
 // fileTarget returns a handle on the file dest inside the root, creating
@@ -71,7 +80,7 @@ func (s *setup) dirTarget(dest string) (int, error) {
 func (s *setup) fileTarget(dest string) (int, error) {
 	fd, err := openInRoot(s.root, dest, 0)
 	if err == nil {
-		if err := s.notRoot(fd, dest); err != nil {
+		if err := s.usable(fd, dest); err != nil {
 			unix.Close(fd)
 			return -1, err
 		}
@@ -85,6 +94,11 @@ func (s *setup) fileTarget(dest string) (int, error) {
 		return -1, err
 	}
 	defer unix.Close(parent)
+	// No file can be created on procfs or sysfs: say where the parent
+	// led rather than report the kernel's refusal.
+	if err := s.checkParent(dest, parent); err != nil {
+		return -1, err
+	}
 	return createFile(parent, path.Base(dest), dest, 0o644)
 }
 
@@ -103,13 +117,14 @@ func createFile(dir int, name, display string, mode uint32) (int, error) {
 }
 
 // strictDirTarget is dirTarget for destinations that must be real
-// directories of the image, /proc and /sys: their last component may not
-// be a symlink or anything but a directory. A /proc that is a symlink to,
-// say, /etc would make the container's procfs appear elsewhere and leave
-// the AppArmor and SELinux attribute files the runtime writes in a place
-// the image chose (CVE-2019-16884).
+// directories of the image, /proc, /sys and /dev: their last component
+// may not be a symlink or anything but a directory. A /proc that is a
+// symlink to, say, /etc would make the container's procfs appear
+// elsewhere and leave the AppArmor and SELinux attribute files the
+// runtime writes in a place the image chose (CVE-2019-16884); for /dev
+// see mustBeDir.
 func (s *setup) strictDirTarget(dest string) (int, error) {
-	// /proc and /sys are in the root directory itself: the root's own
+	// /proc, /sys and /dev are in the root directory itself: the root's own
 	// handle is their parent, with no lookup at all.
 	parent := s.root
 	if dir := path.Dir(dest); dir != "/" {
@@ -129,7 +144,7 @@ func (s *setup) strictDirTarget(dest string) (int, error) {
 			return -1, err
 		}
 	}
-	if err := s.notRoot(fd, dest); err != nil {
+	if err := s.usable(fd, dest); err != nil {
 		unix.Close(fd)
 		return -1, err
 	}
