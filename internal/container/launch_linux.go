@@ -18,25 +18,38 @@ import (
 // launcher starts this binary, re-executed, as a container init (create)
 // or an exec'd process (exec), and walks it through the nsenter bootstrap.
 // The fds it hands over are numbered from 3: first the preserved fds, then
-// the init's socket, then whatever add() is given, in order.
+// the init's socket, then the sealed executable, then whatever add() is
+// given, in order.
 type launcher struct {
 	extra  []*os.File
 	sock   *os.File // the runtime's end of the init socket
 	child  *os.File
 	sockFD int
-	boot   initproto.Bootstrap
+	// exe is the runtime binary, sealed (sealedExe): the child is
+	// started from it, never from the host's file, and exeFD is its
+	// number in the child, which the init execs again to wait for the
+	// start (Config.ExeFD).
+	exe   *os.File
+	exeFD int
+	boot  initproto.Bootstrap
 }
 
 func newLauncher(preserveFDs int) (*launcher, error) {
+	exe, err := sealedExe()
+	if err != nil {
+		return nil, cerr.Op("launch", selfExe, err)
+	}
 	parent, child, err := socketPair()
 	if err != nil {
+		exe.Close()
 		return nil, err
 	}
-	l := &launcher{sock: parent, child: child}
+	l := &launcher{sock: parent, child: child, exe: exe}
 	for i := 0; i < preserveFDs; i++ {
 		l.extra = append(l.extra, os.NewFile(uintptr(3+i), fmt.Sprintf("preserved-%d", 3+i)))
 	}
 	l.sockFD = l.add(child)
+	l.exeFD = l.add(exe)
 	return l, nil
 }
 
@@ -56,6 +69,7 @@ func (l *launcher) join(files []*os.File, types []uintptr) {
 func (l *launcher) close() {
 	l.sock.Close()
 	l.child.Close()
+	l.exe.Close()
 }
 
 // launched is a process the bootstrap has put in place: a child of this
@@ -117,6 +131,7 @@ func (l *launcher) launch(r *launchRequest) (*launched, error) {
 		return nil, cerr.Op("start init", self, err)
 	}
 	l.child.Close()
+	l.exe.Close()
 	join.Close()
 
 	pid := 0
@@ -165,9 +180,15 @@ func (l *launcher) launch(r *launchRequest) (*launched, error) {
 
 // command is the re-executed process; cgroupDir, when set, is the v2
 // cgroup to start it in.
+//
+// It is started through the sealed executable's fd in the child, not
+// /proc/self/exe: the path is resolved in the forked child, on the host,
+// after the child's fds are in place, so the process it becomes has the
+// sealed file as its executable (and /proc/PID/exe leads there). argv[0]
+// stays the binary's host path, for ps.
 func (l *launcher) command(r *launchRequest, self string, cgroupDir *os.File) *exec.Cmd {
 	cmd := &exec.Cmd{
-		Path:       "/proc/self/exe",
+		Path:       fmt.Sprintf("/proc/self/fd/%d", l.exeFD),
 		Args:       []string{self, r.name, r.id},
 		Env:        []string{fmt.Sprintf("%s=%d", initproto.EnvInit, l.sockFD)},
 		Dir:        r.dir,
