@@ -57,7 +57,9 @@ func ParseCapabilities(c *specs.LinuxCapabilities, last int) (CapSets, error) {
 // per process: the init asks for it more than once.
 func LastCap() int { return lastCap() }
 
-// lastCap asks the kernel itself, never a file: PR_CAPBSET_READ answers
+var lastCap = sync.OnceValue(lastCapSearch)
+
+// lastCapSearch asks the kernel itself, never a file: PR_CAPBSET_READ answers
 // EINVAL for a number above the kernel's last capability and 0 or 1 for
 // any other, so a binary search over 0..63 takes six calls.
 //
@@ -70,7 +72,7 @@ func LastCap() int { return lastCap() }
 // whole bounding set back at execve (audit E2). An error other than EINVAL
 // (a filter of the caller's denying prctl) counts as "known", since too
 // high a number only costs drops that fail loudly, never one skipped.
-var lastCap = sync.OnceValue(func() int {
+func lastCapSearch() int {
 	known := func(n int) bool {
 		_, err := unix.PrctlRetInt(unix.PR_CAPBSET_READ, uintptr(n), 0, 0, 0)
 		return !errors.Is(err, unix.EINVAL)
@@ -85,7 +87,7 @@ var lastCap = sync.OnceValue(func() int {
 		}
 	}
 	return lo
-})
+}
 
 // DropBounding removes from the calling thread's bounding set every
 // capability not in c.Bounding. It needs CAP_SETPCAP, so it must run

@@ -9,6 +9,14 @@
 // DropBounding, SetUser, SetCapabilities, SetCredentials, SetCwd) are
 // exported for a process that joins an existing container.
 //
+// After pivot_root the path /proc is the container's, shaped by the image
+// and the spec, so this package never reads or writes a /proc file by
+// path there: LastCap asks the kernel (PR_CAPBSET_READ), and the
+// oom_score_adj write, the setgroups read and the close-on-exec fallback
+// go through ProcFS, a verified procfs root whose files are opened with
+// openat2 crossing no mount and no symlink. containerinit writes the
+// sysctls through it too.
+//
 // Credentials and capabilities are per thread in Linux; Go's own Setuid
 // changes every thread and is refused in cgo binaries, so this package uses
 // raw per-thread system calls, and its caller must lock the goroutine to

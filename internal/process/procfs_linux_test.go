@@ -197,3 +197,30 @@ func TestLastCapIgnoresProc(t *testing.T) {
 		t.Errorf("LastCap under a fake cap_last_cap = %s; want %d", got, LastCap())
 	}
 }
+
+// BenchmarkProcFSWriteSelf is what SetOOMScoreAdj costs: a verified
+// procfs root opened and one thread-self file written through it.
+func BenchmarkProcFSWriteSelf(bb *testing.B) {
+	b, err := os.ReadFile("/proc/self/oom_score_adj")
+	if err != nil {
+		bb.Skip(err)
+	}
+	cur := strings.TrimSpace(string(b))
+	for bb.Loop() {
+		proc, err := OpenProcFS()
+		if err != nil {
+			bb.Fatal(err)
+		}
+		if err := proc.WriteSelf("oom_score_adj", cur); err != nil {
+			bb.Fatal(err)
+		}
+		proc.Close()
+	}
+}
+
+// BenchmarkLastCap is the uncached search: six prctl calls.
+func BenchmarkLastCap(b *testing.B) {
+	for b.Loop() {
+		lastCapSearch()
+	}
+}
