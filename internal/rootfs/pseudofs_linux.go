@@ -92,7 +92,7 @@ func (s *setup) refuseTarget(dest string, fd int, fs string) error {
 	if fs == "sysfs" {
 		return fmt.Errorf("destination %q resolves to %s on sysfs through a symlink: a spec may mount in /sys only at paths it names itself", dest, s.nameInRoot(fd))
 	}
-	return fmt.Errorf("destination %q resolves to %s on procfs: only /proc itself and the files lxcfs emulates (/proc/meminfo, /proc/stat...), named without a symlink, may be mounted on there", dest, s.nameInRoot(fd))
+	return fmt.Errorf("destination %q resolves to %s on procfs: only /proc itself and the files lxcfs emulates (/proc/meminfo, /proc/stat...), named without a symlink, may be mounted there", dest, s.nameInRoot(fd))
 }
 
 // isLiteral reports whether dest, walked from the root one component at
