@@ -54,6 +54,10 @@ func TestStatsV1(t *testing.T) {
 		"blkio.throttle.io_service_bytes_recursive": "8:16 Read 4096\n8:16 Write 8192\n8:16 Sync 0\n8:16 Total 12288\n8:0 Read 1\n8:0 Write 2\nTotal 12291\n",
 		"blkio.throttle.io_serviced_recursive":      "8:16 Read 1\n8:16 Write 2\n8:16 Total 3\nTotal 3\n",
 		"blkio.throttle.io_service_bytes":           "8:16 Read 999\n",
+		// BFQ's counts fill in the devices no throttle counted (8:32);
+		// for the others the throttle count stands.
+		"blkio.bfq.io_service_bytes_recursive": "8:16 Read 5\n8:16 Write 6\n8:32 Read 512\n8:32 Write 0\nTotal 523\n",
+		"blkio.bfq.io_serviced_recursive":      "8:32 Read 1\n8:32 Write 0\nTotal 1\n",
 	})
 	huge := fakeCgroup(t, map[string]string{
 		"hugetlb.2MB.usage_in_bytes":      "2097152\n",
@@ -70,7 +74,7 @@ func TestStatsV1(t *testing.T) {
 	want := `{"memory":{"usage":20971520,"max_usage":31457280,"cache":1000,"rss":2000,"swap_usage":2097152},` +
 		`"cpu":{"usage_total":123456789,"usage_user":70000000,"usage_system":20000000,"periods":10,"throttled_periods":3,"throttled_time":5000},` +
 		`"pids":{"current":3},` +
-		`"blkio":[{"major":8,"minor":0,"read_bytes":1,"write_bytes":2},{"major":8,"minor":16,"read_bytes":4096,"write_bytes":8192,"read_ios":1,"write_ios":2}],` +
+		`"blkio":[{"major":8,"minor":0,"read_bytes":1,"write_bytes":2},{"major":8,"minor":16,"read_bytes":4096,"write_bytes":8192,"read_ios":1,"write_ios":2},{"major":8,"minor":32,"read_bytes":512,"write_bytes":0,"read_ios":1,"write_ios":0}],` +
 		`"hugetlb":{"1GB":{"usage":0,"max_usage":0},"2MB":{"usage":2097152,"max_usage":2097152,"limit":4194304}}}`
 	if got := statsJSON(t, m); got != want {
 		t.Errorf("Stats:\n got %s\nwant %s", got, want)

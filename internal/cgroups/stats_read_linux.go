@@ -157,9 +157,13 @@ func readPids(dir string) (*PidsStats, error) {
 	return &PidsStats{Current: cur, Limit: lim}, nil
 }
 
-// readBlkio reads per-device bytes and operations: v2 io.stat, or the v1
-// throttle counters (which count every I/O whatever the scheduler; the
-// _recursive files include sub-cgroups).
+// readBlkio reads per-device bytes and operations: v2 io.stat, or on v1
+// the throttle counters, then BFQ's for the devices those left out (the
+// _recursive files include sub-cgroups). Current kernels count a device
+// in the throttle files only once a throttle limit was set on it, so an
+// unthrottled container's reads show only in BFQ's files, and only where
+// BFQ schedules the device: on a v1 device with another scheduler and no
+// throttle the kernel keeps no per-cgroup count at all.
 func readBlkio(dir string, v2 bool) ([]BlkioDevice, error) {
 	devs := map[[2]uint64]*BlkioDevice{}
 	get := func(majmin string) *BlkioDevice {
@@ -219,6 +223,8 @@ func readBlkio(dir string, v2 bool) ([]BlkioDevice, error) {
 	}{
 		{"blkio.throttle.io_service_bytes", func(d *BlkioDevice) **uint64 { return &d.ReadBytes }, func(d *BlkioDevice) **uint64 { return &d.WriteBytes }},
 		{"blkio.throttle.io_serviced", func(d *BlkioDevice) **uint64 { return &d.ReadIOs }, func(d *BlkioDevice) **uint64 { return &d.WriteIOs }},
+		{"blkio.bfq.io_service_bytes", func(d *BlkioDevice) **uint64 { return &d.ReadBytes }, func(d *BlkioDevice) **uint64 { return &d.WriteBytes }},
+		{"blkio.bfq.io_serviced", func(d *BlkioDevice) **uint64 { return &d.ReadIOs }, func(d *BlkioDevice) **uint64 { return &d.WriteIOs }},
 	} {
 		name := f.name + "_recursive"
 		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
@@ -242,10 +248,12 @@ func readBlkio(dir string, v2 bool) ([]BlkioDevice, error) {
 			if err != nil || d == nil {
 				continue
 			}
+			p := f.write(d)
 			if fs[1] == "Read" {
-				*f.read(d) = &n
-			} else {
-				*f.write(d) = &n
+				p = f.read(d)
+			}
+			if *p == nil { // the throttle count, read first, wins
+				*p = &n
 			}
 		}
 	}
