@@ -49,16 +49,27 @@ func writeSysctls(sysctl map[string]string) error {
 }
 
 // sysctlPath turns key (net.ipv4.ip_forward) into its file below the
-// procfs root (sys/net/ipv4/ip_forward). A key that could name anything
-// else (empty, absolute, with an empty or ".." part) is refused; the
-// resolve flags of the open would stop it too, but the error is clearer.
+// procfs root (sys/net/ipv4/ip_forward). As with sysctl(8), and as
+// Kubernetes passes them, a "/" in a key stands for a dot inside one name
+// (net.ipv4.conf.eth0/100.rp_filter is the interface eth0.100), so the
+// two are swapped. A key that could name anything else (empty, absolute,
+// with an empty, "." or ".." name) is refused; the resolve flags of the
+// open would stop it too, but the error is clearer.
 func sysctlPath(key string) (string, error) {
-	rel := strings.ReplaceAll(key, ".", "/")
-	if key == "" || strings.HasPrefix(rel, "/") {
-		return "", fmt.Errorf("invalid key")
+	if strings.HasPrefix(key, "/") {
+		return "", fmt.Errorf("invalid key: a path, not a sysctl name")
 	}
+	rel := strings.Map(func(r rune) rune {
+		switch r {
+		case '.':
+			return '/'
+		case '/':
+			return '.'
+		}
+		return r
+	}, key)
 	for _, part := range strings.Split(rel, "/") {
-		if part == "" || part == ".." {
+		if part == "" || part == "." || part == ".." {
 			return "", fmt.Errorf("invalid key")
 		}
 	}
