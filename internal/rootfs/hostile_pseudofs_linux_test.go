@@ -180,12 +180,21 @@ func TestProcAndSysAllowedMounts(t *testing.T) {
 // host's cgroup hierarchies and every other mount below /sys come along,
 // and all of them must be read-only, not only the top (R2; the
 // writable host cgroups of CVE-2023-25809).
+// In a user namespace (the rootless spec's /sys) the mounts below are
+// locked, which does not stop them being made read-only.
 func TestSysRbindReadOnly(t *testing.T) {
-	sc := newScenario(t).withoutMount("/sys")
-	sc.addMount(specs.Mount{Destination: "/sys", Type: "none", Source: "/sys", Options: []string{"rbind", "nosuid", "noexec", "nodev", "ro"}})
-	sc.Args["tree-ro"] = "/sys"
-	sc.Checks = []string{"args-tree-ro", "sysro"}
-	sc.run(t).mustSucceed(t, sc.Checks)
+	for _, userNS := range []bool{false, true} {
+		t.Run(map[bool]string{false: "host", true: "userns"}[userNS], func(t *testing.T) {
+			sc := newScenario(t).withoutMount("/sys")
+			if userNS {
+				sc.withUserNS()
+			}
+			sc.addMount(specs.Mount{Destination: "/sys", Type: "none", Source: "/sys", Options: []string{"rbind", "nosuid", "noexec", "nodev", "ro"}})
+			sc.Args["tree-ro"] = "/sys"
+			sc.Checks = []string{"args-tree-ro", "sysro"}
+			sc.run(t).mustSucceed(t, sc.Checks)
+		})
+	}
 }
 
 // A read-only path with mounts below it: they are read-only too (R3).
