@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"strconv"
@@ -140,8 +139,9 @@ func Exec(o *ExecOptions) (code, pid int, err error) {
 		return 0, 0, wrap(fmt.Errorf("send config: %w", err))
 	}
 	// The process's end of the socket is close-on-exec: EOF with nothing
-	// said means the exec happened.
-	msg, err := io.ReadAll(l.sock)
+	// said means the exec happened. A seccomp listener may come first.
+	st := hookState(s, id, rec.Pid, rec.Bundle, specs.ContainerState(rec.Status()))
+	msg, err := execReplies(l.sock, func(fdr *fdReader) error { return passListener(fdr, s, st, p.pid) })
 	if err != nil {
 		p.kill()
 		return 0, 0, wrap(err)

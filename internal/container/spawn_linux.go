@@ -81,14 +81,17 @@ func spawn(r *spawnRequest) (*spawned, error) {
 			return nil, err
 		}
 	}
-	enc, dec := json.NewEncoder(l.sock), json.NewDecoder(l.sock)
+	// Read through fdReader: a seccomp listener comes as a descriptor.
+	fdr := newFDReader(l.sock)
+	defer fdr.close()
+	enc, dec := json.NewEncoder(l.sock), json.NewDecoder(fdr)
 	if err := enc.Encode(&r.cfg); err != nil {
 		p.kill()
 		return nil, cerr.Op("send config to init", "", err)
 	}
 	log := logOr(r.opts.Log)
 	for {
-		var rep initproto.Reply
+		var rep initReply
 		if err := dec.Decode(&rep); err != nil {
 			p.kill()
 			return nil, cerr.Op("wait for init", "", fmt.Errorf("init exited before it was ready: %w", err))
@@ -108,11 +111,18 @@ func spawn(r *spawnRequest) (*spawned, error) {
 				p.kill()
 				return nil, cerr.Op("answer init", "", err)
 			}
+		case rep.SeccompListener:
+			// Passed on before "created": the container's notified
+			// calls may start as soon as it is.
+			if err := passListener(fdr, r.spec, hookState(r.spec, r.cfg.ID, p.pid, r.bundle, specs.StateCreating), p.pid); err != nil {
+				p.kill()
+				return nil, err
+			}
 		case rep.Ready:
 			return p, nil
 		default:
 			p.kill()
-			return nil, replyError(rep)
+			return nil, replyError(rep.Reply)
 		}
 	}
 }

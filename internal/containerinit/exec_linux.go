@@ -18,7 +18,7 @@ import (
 // and the runtime put the process in the container's cgroup. What is left
 // is the terminal and the process's own settings, then the exec.
 func runExec(cfg *initproto.Config, sock *os.File) int {
-	path, err := execSetup(cfg)
+	path, err := execSetup(cfg, func(l *os.File) error { return sendListener(sock, l) })
 	if err != nil {
 		sendError(sock, err)
 		return 1
@@ -29,7 +29,7 @@ func runExec(cfg *initproto.Config, sock *os.File) int {
 	return 127
 }
 
-func execSetup(cfg *initproto.Config) (string, error) {
+func execSetup(cfg *initproto.Config, send listenerSend) (string, error) {
 	if cfg.Spec == nil || cfg.Spec.Process == nil || len(cfg.Spec.Process.Args) == 0 {
 		return "", errors.New("process.args is empty")
 	}
@@ -57,7 +57,7 @@ func execSetup(cfg *initproto.Config) (string, error) {
 	if err := process.CloseExecFrom(3 + cfg.PreserveFDs); err != nil {
 		return "", err
 	}
-	if filter, err = setupProcess(p, filter); err != nil {
+	if filter, err = setupProcess(p, filter, send); err != nil {
 		return "", err
 	}
 	path, err := process.LookPath(p.Args[0], p.Env)

@@ -16,12 +16,18 @@ import (
 // runtimeLink is the init's socket to oci-create while the container is
 // built: the Config came in on dec, and the init's messages go out on enc.
 type runtimeLink struct {
-	dec *json.Decoder
-	enc *json.Encoder
+	dec  *json.Decoder
+	enc  *json.Encoder
+	sock *os.File
 }
 
 func newRuntimeLink(sock *os.File, dec *json.Decoder) *runtimeLink {
-	return &runtimeLink{dec: dec, enc: json.NewEncoder(sock)}
+	return &runtimeLink{dec: dec, enc: json.NewEncoder(sock), sock: sock}
+}
+
+// sendListener hands a notifying seccomp filter's listener to oci-create.
+func (l *runtimeLink) sendListener(listener *os.File) error {
+	return sendListener(l.sock, listener)
 }
 
 // logger returns a logger whose records go to the runtime's log.

@@ -226,7 +226,7 @@ func setup(cfg *initproto.Config, link *runtimeLink) (*prepared, error) {
 		return nil, err
 	}
 	compiled := filter
-	filter, err = setupProcess(s.Process, filter)
+	filter, err = setupProcess(s.Process, filter, link.sendListener)
 	if err != nil {
 		return nil, err
 	}

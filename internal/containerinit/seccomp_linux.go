@@ -33,7 +33,13 @@ func prepareSeccomp(s *specs.Spec) (*seccomp.Program, error) {
 // drops: the filter goes in just before that change, and the profile must
 // then allow the calls that change credentials and working directory, as
 // with runc.
-func setupProcess(p *specs.Process, filter *seccomp.Program) (*seccomp.Program, error) {
+//
+// A notifying filter (SCMP_ACT_NOTIFY) is never left for later: it goes in
+// here, where the early one would, or else last, and send hands its
+// listener to the runtime at once (loadFilter), so that the runtime can
+// pass it to linux.seccomp.listenerPath before the process is reported
+// ready (create) or exec'd (exec).
+func setupProcess(p *specs.Process, filter *seccomp.Program, send listenerSend) (*seccomp.Program, error) {
 	if filter == nil {
 		return nil, process.Setup(p)
 	}
@@ -59,7 +65,13 @@ func setupProcess(p *specs.Process, filter *seccomp.Program) (*seccomp.Program, 
 		if err := process.SetCredentials(p.User, p.Capabilities); err != nil {
 			return nil, err
 		}
-		return filter, process.SetCwd(p.Cwd)
+		if err := process.SetCwd(p.Cwd); err != nil {
+			return nil, err
+		}
+		if filter.Notify {
+			return nil, loadFilter(filter, send)
+		}
+		return filter, nil
 	}
 	// The working directory is checked (getcwd, against CVE-2024-21626)
 	// before the filter is in: a profile may deny getcwd, and the runtime's
@@ -69,7 +81,7 @@ func setupProcess(p *specs.Process, filter *seccomp.Program) (*seccomp.Program, 
 	if err := process.SetCwd(p.Cwd); err != nil {
 		return nil, err
 	}
-	if err := filter.Load(); err != nil {
+	if err := loadFilter(filter, send); err != nil {
 		return nil, err
 	}
 	if err := process.SetCredentials(p.User, p.Capabilities); err != nil {
