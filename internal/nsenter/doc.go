@@ -14,9 +14,10 @@
 // the container's v1 cgroups by writing "0" to each tasks fd it lists (a
 // thread moving itself skips the kernel's global migration lock; the v2
 // cgroup was joined at clone3), joins the namespaces given as fds (the
-// user namespace first), unshares a new user
-// namespace and waits for the parent to write its id maps, unshares the
-// other new namespaces, writes time namespace offsets, and forks with
+// user namespace first), unshares a new user namespace and waits for the
+// parent to write its id maps, unshares the other new namespaces, writes
+// time namespace offsets, makes itself non-dumpable (so the child is, from
+// its first instruction in the container's pid namespace), and forks with
 // CLONE_PARENT: the child, already in the new pid namespace, returns into
 // Go as the container's init, and is a child of the runtime process (so
 // oci-run can wait for it); the intermediate process reports the child's

@@ -171,6 +171,13 @@ __attribute__((constructor)) static void ocikit_nsenter(void)
 		bail("_OCIKIT_INIT does not name an open bootstrap socket");
 	}
 
+	// The runtime starts this process through an fd of its sealed binary
+	// (/proc/self/fd/N), and the kernel names a process after the last
+	// element of the path it was exec'd by: "N". Give it back the name it
+	// had when it was started as /proc/self/exe, which ps and the tests
+	// show for the init and the exec role.
+	prctl(PR_SET_NAME, "exe", 0, 0, 0);
+
 	uint32_t hdr[2];
 	if (read_full(sock, hdr, sizeof(hdr)) < 0)
 		bail("read bootstrap header");
@@ -277,6 +284,24 @@ __attribute__((constructor)) static void ocikit_nsenter(void)
 			bail("restore the dumpable flag");
 	}
 	free(msg);
+
+	// The child forked below is the first of these processes to be in
+	// the container's pid namespace, where the container's processes can
+	// address it through /proc, and it runs the runtime with the host's
+	// capabilities through the Go runtime's start-up before the Go side
+	// could make itself non-dumpable. So it is non-dumpable from its
+	// first instruction: it inherits the flag from here. Dumpable, it
+	// could be ptraced, and its /proc/PID files (exe, fd, mem, environ)
+	// opened, by a container process with CAP_SYS_PTRACE in the
+	// container's user namespace, once the child's credentials are in
+	// there too; non-dumpable, that takes the capability in the user
+	// namespace the binary was exec'd in, the host's. Not earlier: this
+	// intermediate process is never in the container's pid namespace,
+	// and its parent, an unprivileged rootless runtime, must still be
+	// able to write its uid_map and setgroups. The container's program
+	// gets the usual flag back at its execve.
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		bail("make the container init non-dumpable");
 
 	// CLONE_PARENT makes the init a child of the runtime process, not of
 	// this short-lived intermediate, so the runtime can wait for it. The
