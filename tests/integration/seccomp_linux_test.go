@@ -137,8 +137,12 @@ func TestSeccompRefused(t *testing.T) {
 	}{
 		{"no-execve-errno", filter(specs.ActErrno, specs.LinuxSyscall{Names: noExec, Action: specs.ActAllow}), []string{"execve", "SCMP_ACT_ERRNO"}},
 		{"no-execve-kill", filter(specs.ActKillProcess, specs.LinuxSyscall{Names: noExec, Action: specs.ActAllow}), []string{"execve", "SCMP_ACT_KILL_PROCESS"}},
-		{"notify-rule", filter(specs.ActAllow, specs.LinuxSyscall{Names: mkdirCalls, Action: specs.ActNotify}), []string{"SCMP_ACT_NOTIFY", "not supported yet"}},
-		{"notify-default", filter(specs.ActNotify), []string{"SCMP_ACT_NOTIFY", "not supported yet"}},
+		// SCMP_ACT_NOTIFY works (seccomp_notify_linux_test.go), but
+		// not without a listener, as the default action, or for the
+		// calls the runtime makes before the listener is handed over.
+		{"notify-no-listener", filter(specs.ActAllow, specs.LinuxSyscall{Names: mkdirCalls, Action: specs.ActNotify}), []string{"SCMP_ACT_NOTIFY", "listenerPath"}},
+		{"notify-default", withListener(filter(specs.ActNotify)), []string{"SCMP_ACT_NOTIFY", "default action"}},
+		{"notify-write", withListener(filter(specs.ActAllow, specs.LinuxSyscall{Names: []string{"write"}, Action: specs.ActNotify})), []string{"SCMP_ACT_NOTIFY", "write"}},
 		{"unknown-action", filter("SCMP_ACT_BOGUS"), []string{"SCMP_ACT_BOGUS"}},
 		{"unknown-flag", &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Flags: []specs.LinuxSeccompFlag{"SECCOMP_FILTER_FLAG_BOGUS"}}, []string{"SECCOMP_FILTER_FLAG_BOGUS"}},
 		{"errnoret-on-kill", filter(specs.ActAllow, specs.LinuxSyscall{Names: mkdirCalls, Action: specs.ActKillProcess, ErrnoRet: uptr(1)}), []string{"errnoRet"}},
@@ -166,6 +170,13 @@ func TestSeccompRefused(t *testing.T) {
 			}
 		})
 	}
+}
+
+// withListener names a listener socket, which the refused profiles never
+// reach.
+func withListener(s *specs.LinuxSeccomp) *specs.LinuxSeccomp {
+	s.ListenerPath = "/run/ocikit-test-no-agent.sock"
+	return s
 }
 
 // TestSeccompFlags: the known flags are accepted and the filter works.
