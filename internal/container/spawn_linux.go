@@ -7,7 +7,6 @@ import (
 	"os"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"golang.org/x/sys/unix"
 
 	"github.com/ocikit/ocikit/internal/cerr"
 	"github.com/ocikit/ocikit/internal/cgroups"
@@ -46,14 +45,9 @@ func spawn(r *spawnRequest) (*spawned, error) {
 	r.cfg.StartFD = l.add(r.start)
 	// The init execs this binary again to wait for the start as a small
 	// C program (package waiter). By fd: by then its root is the
-	// container's, where no path leads back to the runtime.
-	exefd, err := unix.Open("/proc/self/exe", unix.O_PATH|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, cerr.Op("open the runtime's executable", "/proc/self/exe", err)
-	}
-	exe := os.NewFile(uintptr(exefd), "runtime-exe")
-	defer exe.Close()
-	r.cfg.ExeFD = l.add(exe)
+	// container's, where no path leads back to the runtime. The fd is
+	// the sealed one the init itself was started from (sealedExe).
+	r.cfg.ExeFD = l.exeFD
 	r.cfg.ConsoleFD = -1
 	if r.console != nil {
 		r.cfg.ConsoleFD = l.add(r.console)
