@@ -108,8 +108,10 @@ func (r *fdReader) close() {
 	r.fds = nil
 }
 
-// passListener takes the listener the init just announced from fdr and
-// hands it to linux.seccomp.listenerPath (handListener).
+// passListener takes the listener the init just announced from fdr,
+// hands it to linux.seccomp.listenerPath (handListener) and tells the
+// process, which waits for that before it goes on. On error the caller
+// kills the process.
 func passListener(fdr *fdReader, s *specs.Spec, st *specs.State, pid int) error {
 	listener, err := fdr.take()
 	if err != nil {
@@ -119,7 +121,13 @@ func passListener(fdr *fdReader, s *specs.Spec, st *specs.State, pid int) error 
 		listener.Close()
 		return errors.New("the init sent a seccomp listener, but the spec names no linux.seccomp.listenerPath")
 	}
-	return handListener(s, st, pid, listener)
+	if err := handListener(s, st, pid, listener); err != nil {
+		return err
+	}
+	if err := json.NewEncoder(fdr.sock).Encode(seccomp.ListenerReply{SeccompListener: true}); err != nil {
+		return fmt.Errorf("tell the container process its seccomp listener was handed over: %w", err)
+	}
+	return nil
 }
 
 // handListener passes a container process's seccomp listener to the

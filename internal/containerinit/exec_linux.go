@@ -1,6 +1,7 @@
 package containerinit
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 
@@ -18,7 +19,8 @@ import (
 // and the runtime put the process in the container's cgroup. What is left
 // is the terminal and the process's own settings, then the exec.
 func runExec(cfg *initproto.Config, sock *os.File) int {
-	path, err := execSetup(cfg, func(l *os.File) error { return sendListener(sock, l) })
+	// Nothing but the runtime's answer to a listener comes on sock now.
+	path, err := execSetup(cfg, func(l *os.File) error { return sendListener(sock, json.NewDecoder(sock), l) })
 	if err != nil {
 		sendError(sock, err)
 		return 1

@@ -27,7 +27,7 @@ func newRuntimeLink(sock *os.File, dec *json.Decoder) *runtimeLink {
 
 // sendListener hands a notifying seccomp filter's listener to oci-create.
 func (l *runtimeLink) sendListener(listener *os.File) error {
-	return sendListener(l.sock, listener)
+	return sendListener(l.sock, l.dec, listener)
 }
 
 // logger returns a logger whose records go to the runtime's log.

@@ -3,6 +3,7 @@ package containerinit
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -43,8 +44,20 @@ func loadFilter(filter *seccomp.Program, send listenerSend) error {
 // sendListener writes a seccomp.ListenerReply on sock, the init socket,
 // with the listener attached (SCM_RIGHTS) to the same bytes, so that the
 // runtime, reading the replies in order, finds the descriptor with the
-// message that announces it.
-func sendListener(sock, listener *os.File) error {
+// message that announces it; then it waits on dec for the runtime's
+// answer, which says the listener is with the process at listenerPath.
+func sendListener(sock *os.File, dec *json.Decoder, listener *os.File) error {
+	if err := writeListener(sock, listener); err != nil {
+		return err
+	}
+	var ack seccomp.ListenerReply
+	if err := dec.Decode(&ack); err != nil || !ack.SeccompListener {
+		return cerr.Op("wait for the runtime to hand the seccomp listener over", "", fmt.Errorf("no answer (%v)", err))
+	}
+	return nil
+}
+
+func writeListener(sock, listener *os.File) error {
 	msg, err := json.Marshal(seccomp.ListenerReply{SeccompListener: true})
 	if err != nil {
 		return err

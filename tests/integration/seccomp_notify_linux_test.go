@@ -286,9 +286,22 @@ func TestSeccompNotify(t *testing.T) {
 // the agent too, naming the process's pid and the container's state.
 func TestSeccompNotifyExec(t *testing.T) {
 	t.Parallel()
+	for _, nnp := range []bool{true, false} {
+		name := "nnp"
+		if !nnp {
+			name = "privs"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			notifyExec(t, nnp)
+		})
+	}
+}
+
+func notifyExec(t *testing.T, nnp bool) {
 	r := newRT(t)
 	agent := newSeccompAgent(t, r.dir("agent"))
-	b := notifyBundle(r, agent.path, true)
+	b := notifyBundle(r, agent.path, nnp)
 	b.spec.Process.Args = []string{"sleep", "1000"}
 	// Created, then started: the init waits for the start under the
 	// filter (it went in before "created").
@@ -302,6 +315,13 @@ func TestSeccompNotifyExec(t *testing.T) {
 		t.Fatalf("oci-exec: %s, want stdout %q", res, want)
 	}
 	execPid := readPid(t, pidFile)
+	// With the agent gone (closing its socket removes it), an exec
+	// fails naming the path, and its process does not stay.
+	agent.ln.Close()
+	res = r.oci("oci-exec", id, "sh", "-c", "echo ran")
+	if res.code == 0 || !strings.Contains(res.stderr, agent.path) || strings.Contains(res.stdout, "ran") {
+		t.Errorf("oci-exec without the agent: %s, want a failure naming %s", res, agent.path)
+	}
 	r.remove(id)
 	hs := agent.connections()
 	if len(hs) != 2 {
@@ -309,7 +329,7 @@ func TestSeccompNotifyExec(t *testing.T) {
 	}
 	checkHanded(t, hs[0], id, st.Pid, st.Pid, specs.StateCreating)
 	checkHanded(t, hs[1], id, execPid, st.Pid, specs.StateRunning)
-	if got := strings.Join(hs[1].answers, " "); !strings.Contains(got, notifyDenied+"=EXDEV") {
+	if got := strings.Join(hs[1].answers, " "); !strings.Contains(got, notifyDenied+"=EXDEV") || !strings.Contains(got, notifyAllowed+"=continue") {
 		t.Errorf("the agent answered the exec'd process %q", got)
 	}
 }
