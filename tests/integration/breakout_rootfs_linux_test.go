@@ -313,6 +313,14 @@ func hostileCases() []hostileCase {
 				noDev(b)
 				replaceLink(t, b.rootfs, "dev/null", "/proc/sys/kernel/core_pattern")
 			}},
+		// The mount that swaps /dev/null for another file, as the
+		// CVE's race does through a shared mount: masking must see the
+		// file is not the 1:3 device and not bind the host file over
+		// /proc/kcore.
+		{name: "devnull-overmounted", want: "/dev/null", script: "cat /proc/kcore",
+			setup: func(t *testing.T, b *bundle, _, target string) {
+				b.spec.Mounts = append(b.spec.Mounts, specs.Mount{Destination: "/dev/null", Type: "bind", Source: target, Options: []string{"bind", "rw"}})
+			}},
 	}
 }
 
