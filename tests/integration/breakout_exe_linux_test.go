@@ -1,9 +1,12 @@
 package integration
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -69,6 +72,21 @@ func copyTools(t *testing.T, r *rt) string {
 	return dir
 }
 
+// exeRun runs the copied tools, as root or through a prefix such as
+// setpriv, on one state directory.
+type exeRun struct {
+	r     *rt
+	tools string
+	root  string
+	as    runOpts
+}
+
+// tool runs a copied tool with the state directory.
+func (e *exeRun) tool(name string, args ...string) result {
+	e.r.t.Helper()
+	return e.r.exec(e.as, filepath.Join(e.tools, name), append([]string{"--root", e.root}, args...)...)
+}
+
 // toolPaths are the copies in dir.
 func toolPaths(dir string) []string {
 	var paths []string
@@ -124,7 +142,10 @@ func TestBreakoutRuntimeExe(t *testing.T) {
 	latched := 0
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			b, out := attackedBundle(t, r)
+			// The subtest's own runtime: its failures are its own.
+			sr := newRT(t)
+			e := &exeRun{r: sr, tools: tools, root: sr.root}
+			b, out := attackedBundle(t, sr)
 			if c.sheBin {
 				sh := filepath.Join(b.rootfs, "bin", "sh")
 				if err := os.Remove(sh); err != nil {
@@ -136,26 +157,9 @@ func TestBreakoutRuntimeExe(t *testing.T) {
 				// The attacker's own shell is busybox's.
 				b.spec.Process.Args = []string{"/bin/busybox", "sh", "/attack.sh"}
 			}
-			if err := b.write(); err != nil {
-				t.Fatal(err)
-			}
-			id := r.id("exe-" + c.name)
-			tool := func(name string, args ...string) result {
-				return r.exec(runOpts{}, filepath.Join(tools, name), append([]string{"--root", r.root}, args...)...)
-			}
-			if res := tool("oci-create", "--bundle", b.dir, id); res.code != 0 {
-				t.Fatalf("oci-create: %s", res)
-			}
-			if res := tool("oci-start", id); res.code != 0 {
-				t.Fatalf("oci-start: %s", res)
-			}
-			if trampoline(t, r, tools, id, out, c.args) {
+			if e.attack(t, b, out, "exe-"+c.name, c.args) {
 				latched++
 			}
-			if res := tool("oci-delete", "--force", id); res.code != 0 {
-				t.Errorf("oci-delete: %s", res)
-			}
-			assertClean(t, r.root, id)
 		})
 	}
 	w.check()
@@ -167,11 +171,34 @@ func TestBreakoutRuntimeExe(t *testing.T) {
 	}
 }
 
+// attack creates and starts a container from b, whose pid 1 runs
+// exeAttack, trampolines the runtime binary into it, deletes it, and
+// reports whether the attacker reached the binary.
+func (e *exeRun) attack(t *testing.T, b *bundle, out, what string, args []string) bool {
+	t.Helper()
+	if err := b.write(); err != nil {
+		t.Fatal(err)
+	}
+	id := e.r.id(what)
+	if res := e.tool("oci-create", "--bundle", b.dir, id); res.code != 0 {
+		t.Fatalf("oci-create: %s", res)
+	}
+	if res := e.tool("oci-start", id); res.code != 0 {
+		t.Fatalf("oci-start: %s", res)
+	}
+	latched := e.trampoline(t, id, out, args)
+	if res := e.tool("oci-delete", "--force", id); res.code != 0 {
+		t.Errorf("oci-delete: %s", res)
+	}
+	assertClean(t, e.root, id)
+	return latched
+}
+
 // trampoline runs oci-exec ID args... with its stdin held open, and
 // reports whether the attacker got hold of the runtime binary it ran. If
 // it did, the stdin is closed only once the attacker probed, and the
 // attacker's write must have been refused.
-func trampoline(t *testing.T, r *rt, tools, id, out string, args []string) bool {
+func (e *exeRun) trampoline(t *testing.T, id, out string, args []string) bool {
 	t.Helper()
 	pr, pw, err := os.Pipe()
 	if err != nil {
@@ -181,7 +208,9 @@ func trampoline(t *testing.T, r *rt, tools, id, out string, args []string) bool 
 	done := make(chan result, 1)
 	go func() {
 		defer pr.Close()
-		res, err := r.tryExec(runOpts{stdin: pr}, filepath.Join(tools, "oci-exec"), append([]string{"--root", r.root, id}, args...)...)
+		o := e.as
+		o.stdin = pr
+		res, err := e.r.tryExec(o, filepath.Join(e.tools, "oci-exec"), append([]string{"--root", e.root, id}, args...)...)
 		if err != nil {
 			res.stderr += err.Error()
 		}
@@ -258,10 +287,8 @@ func TestBreakoutRuntimeExeWaitingInit(t *testing.T) {
 				t.Fatal(err)
 			}
 			id := r.id("exe-waiting-" + c.name)
-			tool := func(name string, args ...string) result {
-				return r.exec(runOpts{}, filepath.Join(tools, name), append([]string{"--root", r.root}, args...)...)
-			}
-			res := tool("oci-create", "--bundle", b.dir, id)
+			e := &exeRun{r: r, tools: tools, root: r.root}
+			res := e.tool("oci-create", "--bundle", b.dir, id)
 			if res.code != 0 {
 				t.Fatalf("oci-create: %s", res)
 			}
@@ -274,11 +301,11 @@ for n in 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
   (exec 4>> /proc/1/fd/$n) 2>/dev/null && echo "OPENED /proc/1/fd/$n for writing"
 done
 echo probed`
-			res = tool("oci-exec", id, "sh", "-c", probe)
+			res = e.tool("oci-exec", id, "sh", "-c", probe)
 			if res.code != 0 || !strings.Contains(res.stdout, "probed") || strings.Contains(res.stdout, "OPENED") || strings.Contains(res.stdout, "READ") {
 				t.Errorf("the waiting init's exe and fds from the container: %s", res)
 			}
-			if res := tool("oci-delete", "--force", id); res.code != 0 {
+			if res := e.tool("oci-delete", "--force", id); res.code != 0 {
 				t.Errorf("oci-delete: %s", res)
 			}
 			assertClean(t, r.root, id)
@@ -314,4 +341,54 @@ func checkSealedExe(t *testing.T, pid int) {
 	if err != nil || seals&unix.F_SEAL_WRITE == 0 || seals&unix.F_SEAL_SEAL == 0 {
 		t.Errorf("%s is neither on a read-only mount nor a sealed memfd (seals %#x, %v)", p, seals, err)
 	}
+}
+
+// TestBreakoutRuntimeExeRootless is the attack on a rootless runtime,
+// whose tools the user owns and could write: there the kernel refuses the
+// read-only clone (no CAP_SYS_ADMIN over the user's mount namespace), and
+// the processes run a sealed memfd copy instead. The container's root is
+// the user, so nothing but the copy stands between it and the binary.
+func TestBreakoutRuntimeExeRootless(t *testing.T) {
+	t.Parallel()
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		t.Skip("needs setpriv (util-linux) to run the tools as another user")
+	}
+	const uid = 12346
+	u := strconv.Itoa(uid)
+	r := newRT(t)
+	r.traversable()
+	tools := copyTools(t, r)
+	chownTree(t, tools, uid, uid)
+	e := &exeRun{r: r, tools: tools, root: r.dir("rootless-state"), as: runOpts{
+		prefix: []string{setpriv, "--reuid=" + u, "--regid=" + u, "--clear-groups"},
+		env:    []string{"HOME=/nonexistent"},
+	}}
+	chownTree(t, e.root, uid, uid)
+	w := watchHost(t, r, toolPaths(tools), []string{tools})
+
+	b, out := attackedBundle(t, r)
+	chownTree(t, b.dir, uid, uid)
+	chownTree(t, out, uid, uid)
+	if res := r.exec(e.as, "oci-spec", "--bundle", b.dir, "--rootless"); res.code != 0 {
+		t.Fatalf("oci-spec --rootless: %s", res)
+	}
+	var rootless specs.Spec
+	if err := json.Unmarshal([]byte(readOut(t, b.dir, "config.json")), &rootless); err != nil {
+		t.Fatal(err)
+	}
+	rootless.Process.Terminal = false
+	rootless.Process.Args = b.spec.Process.Args
+	rootless.Mounts = append(rootless.Mounts, b.spec.Mounts[len(b.spec.Mounts)-1])
+	b.spec = &rootless
+
+	t.Cleanup(func() {
+		for _, id := range r.issued() {
+			r.exec(e.as, filepath.Join(tools, "oci-delete"), "--root", e.root, "--force", id)
+		}
+	})
+	if !e.attack(t, b, out, "exe-rootless", []string{"/proc/self/exe", "-p", "-", "x"}) {
+		t.Error("the attacker did not reach the runtime binary run in the container")
+	}
+	w.check()
 }
