@@ -15,9 +15,9 @@
 // loaded. The constructor takes over before the Go runtime would start, so
 // the process is one thread and about 1 MB:
 //
-//  1. it makes itself non-dumpable (its executable is the host's runtime
-//     binary, which no process of the container may reach through
-//     /proc/PID/exe) and reads the request. The Go init has said ready
+//  1. it makes itself non-dumpable (its executable is the runtime binary,
+//     sealed by the launcher, which no process of the container may
+//     reach through /proc/PID/exe anyway) and reads the request. The Go init has said ready
 //     before the exec, so the exec is off the runtime's clock: a start
 //     request meanwhile waits in the socket's backlog (and should the exec
 //     fail, the Go init waits itself);

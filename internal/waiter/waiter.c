@@ -273,11 +273,13 @@ __attribute__((constructor)) static void ocikit_wait(void)
 	const char *env = getenv("_OCIKIT_WAIT");
 	if (env == NULL)
 		return;
-	// The process runs this binary, the host's runtime, for as long as
-	// the container is only created, as the container's user: not
-	// dumpable, no process of the container may open /proc/PID/exe (the
-	// runtime binary, CVE-2019-5736) or read its memory. The execve of
-	// the program makes it dumpable again as usual.
+	// The process runs this binary, the runtime (exec'd from the sealed
+	// copy the launcher made: a read-only clone or a sealed memfd, so
+	// not writable through /proc/PID/exe in any case, CVE-2019-5736), for
+	// as long as the container is only created, as the container's user:
+	// not dumpable, no process of the container may open its
+	// /proc/PID/exe or fds or read its memory either. The execve of the
+	// program makes it dumpable again as usual.
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	// Exec'd by fd, the process would be called by the fd's number.
 	prctl(PR_SET_NAME, "oci-init-wait", 0, 0, 0);
