@@ -45,7 +45,7 @@ func sealedExe() (*os.File, error) {
 	}
 	f, err := sealedCopy()
 	if err != nil {
-		return nil, fmt.Errorf("seal the runtime's executable %q: read-only clone: %w; sealed copy: %w", selfExe, cloneErr, err)
+		return nil, fmt.Errorf("read-only clone: %w; sealed copy: %w", cloneErr, err)
 	}
 	return f, nil
 }

@@ -37,7 +37,7 @@ type launcher struct {
 func newLauncher(preserveFDs int) (*launcher, error) {
 	exe, err := sealedExe()
 	if err != nil {
-		return nil, cerr.Op("launch", selfExe, err)
+		return nil, cerr.Op("seal the runtime's executable", "", err)
 	}
 	parent, child, err := socketPair()
 	if err != nil {
