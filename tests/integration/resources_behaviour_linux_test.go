@@ -76,11 +76,14 @@ func TestMemoryLimitOOMKill(t *testing.T) {
 // 20 hits it (the cgroup's pids.events "max" count goes up), holds no more
 // than 20 processes, and the container is still there to be deleted. The
 // bomb's branches wait in sleep once forked, so the tree settles at the
-// limit instead of spinning.
+// limit instead of spinning. The bomb runs in a child of the init, which
+// then becomes sleep: a shell whose own fork fails at the limit exits,
+// and an init that did would end the container and free its pid for
+// reuse under the test's feet.
 func TestPidsLimitForkBomb(t *testing.T) {
 	t.Parallel()
 	r := newRT(t)
-	b := r.bundle(sh(`f() { f & f & sleep 1000; }; f`)...)
+	b := r.bundle(sh(`(f() { f & f & sleep 1000; }; f) & exec sleep 1000`)...)
 	limit := int64(20)
 	ensureResources(b).Pids = &specs.LinuxPids{Limit: &limit}
 	id, st := r.started(b, "forkbomb")
