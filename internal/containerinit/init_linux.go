@@ -48,12 +48,14 @@ func RunIfInit() {
 }
 
 func run(sock *os.File) int {
-	// The process runs the host's runtime binary until it execs the
-	// program. Not dumpable, no process of the container (an exec'd one,
-	// with the same user and capabilities) may open its /proc/PID/exe
-	// (CVE-2019-5736) or read its memory; execve makes the program
-	// dumpable as usual. With a new user namespace the kernel already
-	// made it so when the constructor became root there.
+	// The process runs the runtime's code until it execs the program,
+	// from a read-only clone or sealed copy of the binary (so its
+	// /proc/PID/exe cannot be written, CVE-2019-5736), but with the
+	// runtime's memory and fds. Not dumpable (the constructor made it so
+	// before the fork; this is the same call again for any path that did
+	// not), no process of the container, with the same user and
+	// capabilities, may read its memory or reach its fds through /proc;
+	// execve makes the program dumpable as usual.
 	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
 		fmt.Fprintf(os.Stderr, "ocikit init: make the process non-dumpable: %v\n", err)
 		return 1
