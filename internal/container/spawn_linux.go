@@ -66,8 +66,8 @@ func spawn(r *spawnRequest) (*spawned, error) {
 		return nil, err
 	}
 	if hooks.Any(r.spec, hooks.CreateContainer, hooks.StartContainer) {
-		// The init cannot know its pid as the runtime sees it.
-		r.cfg.HookState = hookState(r.spec, r.cfg.ID, p.pid, r.bundle, "")
+		// No pid: the init gives its own, as the container sees it.
+		r.cfg.HookState = hookState(r.spec, r.cfg.ID, 0, r.bundle, "")
 	}
 	if r.beforeConfig != nil {
 		if err := r.beforeConfig(); err != nil {

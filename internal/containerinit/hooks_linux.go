@@ -99,12 +99,17 @@ func runStartHooks(cfg *initproto.Config, conn *json.Encoder) error {
 	return hooks.Run(hooks.StartContainer, hs, hookState(cfg, specs.StateCreated), replyLogger(conn))
 }
 
-// hookState is the state the runtime handed over, with status.
+// hookState is the state the runtime handed over, with status and the
+// init's pid. runtime-spec 1.3 (runtime.md, State) wants the pid as seen
+// by the namespace the hook runs in: these hooks run in the container's
+// pid namespace, where the init's own getpid is that number (1 in a new
+// pid namespace); the host's number would name some other process there.
 func hookState(cfg *initproto.Config, status specs.ContainerState) *specs.State {
-	st := specs.State{ID: cfg.ID, Status: status}
+	st := specs.State{ID: cfg.ID}
 	if cfg.HookState != nil {
 		st = *cfg.HookState
 	}
 	st.Status = status
+	st.Pid = os.Getpid()
 	return &st
 }

@@ -40,9 +40,9 @@ type Config struct {
 	// it did (the socket is close-on-exec) or a Reply with the error.
 	Exec bool `json:"exec,omitempty"`
 	// HookState is the container's state as the hooks the init runs
-	// read it (createContainer, startContainer), their status aside; its
-	// pid is the init's as the runtime sees it. Set only when the spec
-	// has such hooks.
+	// read it (createContainer, startContainer), their status and pid
+	// aside: the init fills in its own pid, as the container sees it.
+	// Set only when the spec has such hooks.
 	HookState *specs.State `json:"hookState,omitempty"`
 }
 

@@ -20,6 +20,7 @@ const hookArgv0 = "custom-argv0/sh"
 type hookRecord struct {
 	kind  string
 	mnt   string // readlink /proc/self/ns/mnt, as the hook saw it
+	pid   string // readlink /proc/self/ns/pid
 	state specs.State
 }
 
@@ -69,10 +70,14 @@ func (b *hookBundle) script(kind, script string) specs.Hook {
 	return specs.Hook{Path: b.shell(kind), Args: []string{"sh", "-c", script}}
 }
 
+// nsRecord is the shell words a record line starts with after the name:
+// the mount and pid namespaces of the process that writes it.
+const nsRecord = `$(readlink /proc/self/ns/mnt) $(readlink /proc/self/ns/pid)`
+
 // recorder returns a hook of kind that records itself; name tells it
 // apart from the other hooks of its kind.
 func (b *hookBundle) recorder(kind, name string) specs.Hook {
-	return b.script(kind, fmt.Sprintf(`echo "%s $(readlink /proc/self/ns/mnt) $(cat)" >> %s`, name, b.recordPath(kind)))
+	return b.script(kind, fmt.Sprintf(`echo "%s %s $(cat)" >> %s`, name, nsRecord, b.recordPath(kind)))
 }
 
 // add appends hooks of kind to the spec.
@@ -97,13 +102,13 @@ func (b *hookBundle) records(t *testing.T) []hookRecord {
 	}
 	var recs []hookRecord
 	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		f := strings.SplitN(line, " ", 3)
-		if len(f) < 2 {
+		f := strings.SplitN(line, " ", 4)
+		if len(f) < 3 {
 			t.Fatalf("record line %q", line)
 		}
-		rec := hookRecord{kind: f[0], mnt: f[1]}
-		if len(f) == 3 && f[2] != "" {
-			if err := json.Unmarshal([]byte(f[2]), &rec.state); err != nil {
+		rec := hookRecord{kind: f[0], mnt: f[1], pid: f[2]}
+		if len(f) == 4 && f[3] != "" {
+			if err := json.Unmarshal([]byte(f[3]), &rec.state); err != nil {
 				t.Fatalf("state in record line %q: %v", line, err)
 			}
 		}
@@ -120,22 +125,39 @@ func kinds(recs []hookRecord) []string {
 	return ks
 }
 
-func ownMountNS(t *testing.T) string {
+// ownNS is the test's namespace of type typ ("mnt", "pid"), the runtime's.
+func ownNS(t *testing.T, typ string) string {
 	t.Helper()
-	ns, err := os.Readlink("/proc/self/ns/mnt")
+	ns, err := os.Readlink("/proc/self/ns/" + typ)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return ns
 }
 
+// newNS reports whether the spec gives the container a new namespace of
+// type typ.
+func newNS(s *specs.Spec, typ specs.LinuxNamespaceType) bool {
+	for _, ns := range s.Linux.Namespaces {
+		if ns.Type == typ && ns.Path == "" {
+			return true
+		}
+	}
+	return false
+}
+
 // TestHooksLifecycle runs every kind of hook through create, start and
-// delete: each runs at its point, in order, in the namespaces the spec
-// says, with the container's state on its stdin.
+// delete: each runs at its point, in order, in the mount and pid
+// namespaces the spec says, with the container's state on its stdin, its
+// pid as the hook's pid namespace numbers the init (runtime-spec 1.3,
+// runtime.md "State").
 func TestHooksLifecycle(t *testing.T) {
 	t.Parallel()
 	r := newRT(t)
-	b := r.hookBundle(sh(`echo "program $(readlink /proc/self/ns/mnt)" >> /rec/record`)...)
+	b := r.hookBundle(sh(`echo "program ` + nsRecord + `" >> /rec/record`)...)
+	if !newNS(b.spec, specs.PIDNamespace) || !newNS(b.spec, specs.MountNamespace) {
+		t.Fatal("the default spec has no new pid and mount namespaces; this test needs them")
+	}
 	all := []string{"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"}
 	for _, k := range all {
 		b.add(k, b.recorder(k, k+"-0"), b.recorder(k, k+"-1"))
@@ -172,9 +194,13 @@ func TestHooksLifecycle(t *testing.T) {
 	if !before(recs, "startContainer-1", "program") {
 		t.Errorf("the program ran before the startContainer hooks: %q", kinds(recs))
 	}
-	host, container := ownMountNS(t), program.mnt
+	host, container := ownNS(t, "mnt"), program.mnt
 	if host == container {
 		t.Fatal("the container shares the test's mount namespace")
+	}
+	hostPid, containerPid := ownNS(t, "pid"), program.pid
+	if hostPid == containerPid {
+		t.Fatal("the container shares the test's pid namespace")
 	}
 	status := map[string]specs.ContainerState{
 		"prestart": "creating", "createRuntime": "creating", "createContainer": "creating",
@@ -185,16 +211,23 @@ func TestHooksLifecycle(t *testing.T) {
 			continue
 		}
 		kind := strings.TrimSuffix(strings.TrimSuffix(rec.kind, "-0"), "-1")
-		wantNS := host
-		if kind == "createContainer" || kind == "startContainer" {
-			wantNS = container
+		inside := kind == "createContainer" || kind == "startContainer"
+		wantNS, wantPidNS := host, hostPid
+		if inside {
+			wantNS, wantPidNS = container, containerPid
 		}
 		if rec.mnt != wantNS {
 			t.Errorf("%s ran in mount namespace %s, want %s (host %s, container %s)", rec.kind, rec.mnt, wantNS, host, container)
 		}
+		if rec.pid != wantPidNS {
+			t.Errorf("%s ran in pid namespace %s, want %s (host %s, container %s)", rec.kind, rec.pid, wantPidNS, hostPid, containerPid)
+		}
 		st := rec.state
 		wantPid := created.Pid
-		if kind == "poststop" {
+		switch {
+		case inside:
+			wantPid = 1 // the init, as the container's new pid namespace numbers it
+		case kind == "poststop":
 			wantPid = 0 // the pid may belong to another process by then
 		}
 		if st.ID != id || st.Bundle != b.dir || st.Status != status[kind] || st.Pid != wantPid ||
