@@ -18,7 +18,12 @@ func checkLinux(c *collector, s *specs.Spec) {
 	ns := checkNamespaces(c, l.Namespaces)
 	user, hasUser := ns[specs.UserNamespace]
 	hasMaps := len(l.UIDMappings) > 0 || len(l.GIDMappings) > 0
+	auto := checkUserNSAnnotation(c, s, hasUser && user.Path == "")
 	switch {
+	case hasUser && user.Path == "" && auto:
+		// The runtime fills the mappings from its subordinate ranges
+		// at create; a spec may carry its own only if they are what it
+		// filled, which checkMappings below checks like any others.
 	case hasUser && user.Path == "":
 		// A new user namespace without mappings would leave every ID
 		// unmapped (nobody), and the container could not even run as root.
@@ -104,6 +109,26 @@ func checkLinux(c *collector, s *specs.Spec) {
 	if p := l.Personality; p != nil && !knownPersonality(p.Domain) {
 		c.errorf("linux.personality.domain", "unknown domain %q", p.Domain)
 	}
+}
+
+// checkUserNSAnnotation checks AnnotationUserNS and reports whether it
+// asks the runtime to choose the mappings. It needs a new user namespace:
+// on a joined one or none there is nothing to map.
+func checkUserNSAnnotation(c *collector, s *specs.Spec, newUserNS bool) bool {
+	v, ok := s.Annotations[AnnotationUserNS]
+	if !ok {
+		return false
+	}
+	p := key("annotations", AnnotationUserNS)
+	if _, err := ParseUserNS(v); err != nil {
+		c.errorf(p, "%v", err)
+		return false
+	}
+	if !newUserNS {
+		c.errorf(p, "needs a new user namespace (a user entry without a path in linux.namespaces)")
+		return false
+	}
+	return true
 }
 
 // checkNamespaces checks the namespace list and returns it by type.
