@@ -36,7 +36,8 @@ func DefaultRoot() string {
 	return filepath.Join(os.TempDir(), fmt.Sprintf("ocikit-%d", os.Geteuid()))
 }
 
-// StateRoot returns the state directory chosen by the flags, made absolute.
+// StateRoot returns the state directory chosen by the flags, made
+// absolute; an existing one must belong to the caller (checkRootOwner).
 func (g *Globals) StateRoot() (string, error) {
 	root := g.Root
 	if root == "" {
@@ -45,6 +46,9 @@ func (g *Globals) StateRoot() (string, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		return "", fmt.Errorf("state directory %q: %w", root, err)
+	}
+	if err := checkRootOwner(abs); err != nil {
+		return "", err
 	}
 	return abs, nil
 }
