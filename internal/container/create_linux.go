@@ -18,6 +18,7 @@ import (
 	"github.com/ocikit/ocikit/internal/state"
 	"github.com/ocikit/ocikit/internal/tty"
 	"github.com/ocikit/ocikit/internal/unixsock"
+	"github.com/ocikit/ocikit/internal/userns"
 )
 
 // startSocket is the init's start socket in the container's folder.
@@ -50,12 +51,40 @@ func create(o *CreateOptions) (*state.Record, *spawned, error) {
 		return nil, nil, wrap(errors.New("process.terminal is true but no --console-socket was given (use oci-run for an interactive terminal)"))
 	}
 
+	auto, wantAuto, err := userns.Wanted(s)
+	if err != nil {
+		return nil, nil, wrap(err)
+	}
+	if wantAuto && os.Geteuid() != 0 {
+		// Only root may map another user's sub-ids (newuidmap would
+		// refuse them); a rootless container maps the caller's own.
+		return nil, nil, wrap(fmt.Errorf("%s needs a runtime run as root (a rootless container maps its user's own sub-ids: oci-spec --rootless --subids)", spec.AnnotationUserNS))
+	}
+
 	c, err := o.Store.Create(id)
 	if err != nil {
 		return nil, nil, wrap(err)
 	}
 	defer c.Close()
-	rec, sp, err := build(o, c, o.loaded)
+	var ids *state.IDRange
+	if wantAuto {
+		// The block is recorded in the folder before the lock on the
+		// pool is dropped, so the folder's removal below (or at delete)
+		// is all it takes to give it back.
+		a := userns.Allocator{Root: o.Store.Root}
+		got, err := a.Allocate(c.Dir, auto)
+		if err == nil {
+			err = userns.Apply(s, got)
+		}
+		if err != nil {
+			c.Remove()
+			return nil, nil, wrap(cerr.Op("allocate user namespace ids", "", err))
+		}
+		ids = &got
+		logOr(o.Log).Debug("user namespace ids allocated", "container", id, "user", auto.User,
+			"uid", got.UID, "gid", got.GID, "size", got.Size)
+	}
+	rec, sp, err := build(o, c, o.loaded, ids)
 	if err != nil {
 		c.Remove()
 		// The lifecycle goes on with the container destroyed, and then
@@ -105,7 +134,10 @@ func loadBundle(o *CreateOptions) (*bundleInfo, error) {
 
 // build does the part of create that makes things, undoing them all on
 // failure (the caller removes the folder).
-func build(o *CreateOptions, c *state.Container, b *bundleInfo) (_ *state.Record, _ *spawned, err error) {
+//
+// ids is the automatic user namespace's block, already in the spec's
+// mappings, for the record.
+func build(o *CreateOptions, c *state.Container, b *bundleInfo, ids *state.IDRange) (_ *state.Record, _ *spawned, err error) {
 	s, bundle, rootfsPath := b.spec, b.dir, b.rootfs
 	ns, err := planNamespaces(s)
 	if err != nil {
@@ -214,6 +246,7 @@ func build(o *CreateOptions, c *state.Container, b *bundleInfo) (_ *state.Record
 		Cgroup:        cgState,
 		Owner:         os.Geteuid(),
 		Rootless:      os.Geteuid() != 0,
+		UserNS:        ids,
 	}
 	if err := c.Save(rec); err != nil {
 		return nil, nil, err

@@ -68,5 +68,11 @@ func Delete(store *state.Store, id string, force bool, log *slog.Logger) error {
 	if err := c.Remove(); err != nil {
 		return cerr.E(id, "delete", "", err)
 	}
+	if u := rec.UserNS; u != nil {
+		// The folder held the allocation's record (internal/userns):
+		// with it gone the block is free for the next create.
+		logOr(log).Debug("user namespace ids released", "container", id,
+			"uid", u.UID, "gid", u.GID, "size", u.Size)
+	}
 	return nil
 }

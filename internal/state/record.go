@@ -42,6 +42,19 @@ type Record struct {
 	// Rootless is set when the container runs in a user namespace made by
 	// an unprivileged user.
 	Rootless bool `json:"rootless,omitempty"`
+	// UserNS is the block of host ids the runtime gave the container for
+	// an automatic user namespace (annotation org.ocikit.userns=auto).
+	// The allocator's own record is the folder's userns file; this copy
+	// shows it in the state.
+	UserNS *IDRange `json:"userns,omitempty"`
+}
+
+// IDRange is a block of Size host uids starting at UID and Size host gids
+// starting at GID, mapped to ids 0..Size-1 of a container.
+type IDRange struct {
+	UID  uint32 `json:"uid"`
+	GID  uint32 `json:"gid"`
+	Size uint32 `json:"size"`
 }
 
 // Status derives the container's status from the record and the live
@@ -75,6 +88,8 @@ type View struct {
 	Rootfs      string            `json:"rootfs,omitempty"`
 	Created     *time.Time        `json:"created,omitempty"`
 	Annotations map[string]string `json:"annotations,omitempty"`
+	// UserNS is the block of host ids of an automatic user namespace.
+	UserNS *IDRange `json:"userns,omitempty"`
 }
 
 // View returns the printable state. A stopped container shows no pid,
@@ -88,6 +103,7 @@ func (r *Record) View() View {
 		Bundle:      r.Bundle,
 		Rootfs:      r.Rootfs,
 		Annotations: r.Annotations,
+		UserNS:      r.UserNS,
 	}
 	if !r.Created.IsZero() {
 		c := r.Created
