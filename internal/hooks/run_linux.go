@@ -26,8 +26,8 @@ const outputGrace = 2 * time.Second
 
 // Run runs the hooks hs of kind k in order, each with state as JSON on its
 // standard input, and stops at the first that fails, returning its error
-// (naming the hook's kind, index and path). This is the rule for every
-// kind but poststop (and poststart, see RunWarn): a failed hook fails the
+// (naming the hook's kind, index and path). This is runtime-spec 1.3's
+// rule for every kind but poststop (see RunWarn): a failed hook fails the
 // operation.
 func Run(k Kind, hs []specs.Hook, state *specs.State, log *slog.Logger) error {
 	if len(hs) == 0 {
