@@ -211,6 +211,9 @@ func setup(cfg *initproto.Config, link *runtimeLink) (*prepared, error) {
 			return nil, cerr.Op("set domainname", s.Domainname, err)
 		}
 	}
+	if err := bringUpLoopback(s); err != nil {
+		return nil, err
+	}
 	master, slave, err := buildRoot(cfg, link)
 	if err != nil {
 		return nil, err
