@@ -165,7 +165,7 @@ func (l *launcher) launch(r *launchRequest) (*launched, error) {
 		case 'P':
 			pid = rep.Pid
 		case 'E':
-			return fail(cerr.Op("bootstrap init", "", rep.Err))
+			return fail(cerr.Op("bootstrap init", "", explainBootError(rep.Err)))
 		}
 	}
 	if err := cmd.Wait(); err != nil {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -92,32 +91,4 @@ func planNamespaces(s *specs.Spec) (*nsPlan, error) {
 		}
 	}
 	return p, nil
-}
-
-// writeIDMaps writes the uid and gid maps of the user namespace that
-// process pid has just made. An unprivileged caller may only map its own
-// ids, and must deny setgroups first (user_namespaces(7)).
-func writeIDMaps(pid int, uids, gids []specs.LinuxIDMapping) error {
-	base := fmt.Sprintf("/proc/%d/", pid)
-	if os.Geteuid() != 0 {
-		if err := os.WriteFile(base+"setgroups", []byte("deny"), 0); err != nil {
-			return cerr.Op("write", base+"setgroups", err)
-		}
-	}
-	for _, m := range []struct {
-		file string
-		maps []specs.LinuxIDMapping
-	}{{"uid_map", uids}, {"gid_map", gids}} {
-		var b strings.Builder
-		for _, e := range m.maps {
-			fmt.Fprintf(&b, "%d %d %d\n", e.ContainerID, e.HostID, e.Size)
-		}
-		if err := os.WriteFile(base+m.file, []byte(b.String()), 0); err != nil {
-			if errors.Is(err, os.ErrPermission) && os.Geteuid() != 0 {
-				err = fmt.Errorf("%w (an unprivileged user can map only its own uid and gid)", err)
-			}
-			return cerr.Op("write", base+m.file, err)
-		}
-	}
-	return nil
 }
