@@ -98,8 +98,9 @@ func awaitExec(conn *os.File, log *slog.Logger) (failed, err error) {
 // runPoststart runs the poststart hooks in the runtime's namespaces, once
 // the program runs. The first that fails ends the start: runtime-spec 1.3
 // (runtime.md, Lifecycle step 9) says the runtime "MUST generate an error,
-// stop the container, and continue the lifecycle at step 12", and runc
-// 1.1.5 does the same. A failed hook may have left the container half
+// stop the container, and continue the lifecycle at step 12". (runc
+// 1.1.5 fails too, though earlier: it runs poststart hooks at create;
+// crun 1.8.1 only warns.) A failed hook may have left the container half
 // wired (a network it did not finish); letting the program run on would
 // hide that behind a successful start. Every process of the container is
 // killed (through its cgroup when it has one, as delete --force does) and
