@@ -237,6 +237,43 @@ func TestHooksLifecycle(t *testing.T) {
 	}
 }
 
+// TestHooksSharedPidNamespace: without a pid namespace of its own, the
+// container sees the init by the runtime's number, and so do the hooks
+// that run inside it.
+func TestHooksSharedPidNamespace(t *testing.T) {
+	t.Parallel()
+	r := newRT(t)
+	b := r.hookBundle("true")
+	var nss []specs.LinuxNamespace
+	for _, ns := range b.spec.Linux.Namespaces {
+		if ns.Type != specs.PIDNamespace {
+			nss = append(nss, ns)
+		}
+	}
+	b.spec.Linux.Namespaces = nss
+	for _, k := range []string{"createContainer", "startContainer"} {
+		b.add(k, b.recorder(k, k))
+	}
+	id := r.id("hostpid")
+	created := r.create(b.bundle, id)
+	r.must("oci-start", id)
+	r.waitStatus(id, "stopped")
+	r.must("oci-delete", id)
+	assertClean(t, r.root, id)
+	recs := b.records(t)
+	if got := strings.Join(kinds(recs), " "); got != "createContainer startContainer" {
+		t.Fatalf("ran %q, want createContainer startContainer", got)
+	}
+	for _, rec := range recs {
+		if rec.pid != ownNS(t, "pid") {
+			t.Errorf("%s ran in pid namespace %s, want the test's %s", rec.kind, rec.pid, ownNS(t, "pid"))
+		}
+		if rec.state.Pid != created.Pid {
+			t.Errorf("%s read pid %d, want %d", rec.kind, rec.state.Pid, created.Pid)
+		}
+	}
+}
+
 // before reports whether a is recorded before b.
 func before(recs []hookRecord, a, b string) bool {
 	ia, ib := -1, -1
