@@ -1,9 +1,13 @@
 package spec
 
 import (
+	"math"
+	"strconv"
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/ocikit/ocikit/internal/subid"
 )
 
 // Default returns the default spec: what `runc spec` prints, except that
@@ -80,7 +84,7 @@ func Default() *specs.Spec {
 // gid can run:
 //   - a user namespace mapping container root to the user (one ID each:
 //     an unprivileged user may map only itself without newuidmap);
-//   - no uid=/gid= mount options, which name IDs outside that one-ID map
+//   - no uid=/gid= mount options naming IDs outside that one-ID map
 //     (devpts gid=5 would fail to mount);
 //   - /sys bind-mounted read-only from the host instead of a new sysfs:
 //     the kernel lets a user namespace mount sysfs only when it owns the
@@ -91,6 +95,42 @@ func Default() *specs.Spec {
 // The network namespace is kept: the container gets only a loopback
 // device, which is the isolation wanted when no network is configured.
 func ToRootless(s *specs.Spec, uid, gid uint32) {
+	toRootless(s,
+		[]specs.LinuxIDMapping{{ContainerID: 0, HostID: uid, Size: 1}},
+		[]specs.LinuxIDMapping{{ContainerID: 0, HostID: gid, Size: 1}})
+}
+
+// ToRootlessSubIDs is ToRootless for a user granted subordinate ranges in
+// /etc/subuid and /etc/subgid: container root is still the user itself,
+// and container IDs 1 and up are the ranges, one after another in the
+// files' order. Only newuidmap and newgidmap, which check the ranges
+// against those files, may write such a map for an ordinary user. Mount
+// options naming a group the map now holds (devpts gid=5) stay.
+func ToRootlessSubIDs(s *specs.Spec, uid, gid uint32, subuids, subgids []subid.Range) {
+	toRootless(s, subIDMappings(uid, subuids), subIDMappings(gid, subgids))
+}
+
+// subIDMappings maps container ID 0 to self and the next container IDs to
+// the ranges in turn. A total past the last 32-bit container ID is cut
+// there: the kernel could not take the rest.
+func subIDMappings(self uint32, ranges []subid.Range) []specs.LinuxIDMapping {
+	ms := []specs.LinuxIDMapping{{ContainerID: 0, HostID: self, Size: 1}}
+	next := uint64(1)
+	for _, r := range ranges {
+		size := uint64(r.Count)
+		if left := uint64(math.MaxUint32) + 1 - next; size > left {
+			size = left
+		}
+		if size == 0 {
+			break
+		}
+		ms = append(ms, specs.LinuxIDMapping{ContainerID: uint32(next), HostID: r.Start, Size: uint32(size)})
+		next += size
+	}
+	return ms
+}
+
+func toRootless(s *specs.Spec, uidMaps, gidMaps []specs.LinuxIDMapping) {
 	if s.Linux == nil {
 		s.Linux = &specs.Linux{}
 	}
@@ -103,8 +143,8 @@ func ToRootless(s *specs.Spec, uid, gid uint32) {
 	if !hasUser {
 		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
 	}
-	s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: uid, Size: 1}}
-	s.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: gid, Size: 1}}
+	s.Linux.UIDMappings = uidMaps
+	s.Linux.GIDMappings = gidMaps
 	s.Linux.Resources = nil
 
 	mounts := make([]specs.Mount, 0, len(s.Mounts))
@@ -120,7 +160,10 @@ func ToRootless(s *specs.Spec, uid, gid uint32) {
 		}
 		var opts []string
 		for _, o := range m.Options {
-			if strings.HasPrefix(o, "uid=") || strings.HasPrefix(o, "gid=") {
+			if id, ok := strings.CutPrefix(o, "uid="); ok && !mapped(uidMaps, id) {
+				continue
+			}
+			if id, ok := strings.CutPrefix(o, "gid="); ok && !mapped(gidMaps, id) {
 				continue
 			}
 			opts = append(opts, o)
@@ -129,4 +172,19 @@ func ToRootless(s *specs.Spec, uid, gid uint32) {
 		mounts = append(mounts, m)
 	}
 	s.Mounts = mounts
+}
+
+// mapped reports whether the container ID id (decimal text) is in ms; a
+// value that is not a number is not.
+func mapped(ms []specs.LinuxIDMapping, id string) bool {
+	n, err := strconv.ParseUint(id, 10, 32)
+	if err != nil {
+		return false
+	}
+	for _, m := range ms {
+		if n >= uint64(m.ContainerID) && n < uint64(m.ContainerID)+uint64(m.Size) {
+			return true
+		}
+	}
+	return false
 }

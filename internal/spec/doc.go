@@ -4,8 +4,10 @@
 // Loading is strict where runc is lax: exactly one JSON object (no null, no
 // trailing data), a supported ociVersion (1.0.0 through 1.3.x), and the
 // fields the runtime needs; unknown fields are accepted, as the spec
-// requires. Generation gives what `runc spec` gives, and its rootless
-// variant. Editing by path is in package specedit.
+// requires. Generation gives what `runc spec` gives, and its variants:
+// rootless (one ID, or the caller's subordinate ranges), and the system
+// container whose mappings the runtime picks (AnnotationUserNS). Editing
+// by path is in package specedit.
 //
 // Validation (Check, Problems, Shape) reports each finding as a Problem
 // naming its field by JSON path in gjson syntax ("linux.namespaces.3.type"):

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/ocikit/ocikit/internal/fsutil"
+	"github.com/ocikit/ocikit/internal/subid"
 )
 
 // configMode is the mode of a newly written config.json. It holds no
@@ -37,15 +38,28 @@ func ConfigPath(bundle, file string) string {
 type DefaultOptions struct {
 	Rootless bool   // apply ToRootless with UID and GID
 	UID, GID uint32 // the user the rootless config maps to container root
-	Force    bool   // overwrite an existing file
+	// SubUIDs and SubGIDs, with Rootless, are the user's subordinate
+	// ranges: ToRootlessSubIDs maps container IDs 1 and up to them.
+	SubUIDs, SubGIDs []subid.Range
+	UserNS           string // apply ToUserNSAuto with this annotation value
+	Force            bool   // overwrite an existing file
 }
 
 // WriteDefault writes the default config to path, or to w when path is
 // "-". It refuses to replace an existing file unless opts.Force is set.
 func WriteDefault(path string, opts DefaultOptions, w io.Writer) error {
 	s := Default()
-	if opts.Rootless {
+	switch {
+	case opts.Rootless && opts.UserNS != "":
+		return fmt.Errorf("--rootless and --userns contradict each other")
+	case opts.Rootless && (opts.SubUIDs != nil || opts.SubGIDs != nil):
+		ToRootlessSubIDs(s, opts.UID, opts.GID, opts.SubUIDs, opts.SubGIDs)
+	case opts.Rootless:
 		ToRootless(s, opts.UID, opts.GID)
+	case opts.UserNS != "":
+		if err := ToUserNSAuto(s, opts.UserNS); err != nil {
+			return err
+		}
 	}
 	data, err := Marshal(s)
 	if err != nil {

@@ -2,8 +2,13 @@ package spec
 
 import (
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/ocikit/ocikit/internal/caps"
 )
 
 // AnnotationUserNS asks a root runtime to pick the container's user
@@ -80,4 +85,80 @@ func (a UserNSAuto) String() string {
 		s += ",user=" + a.User
 	}
 	return s
+}
+
+// ToUserNSAuto converts s into a system container whose user namespace
+// mappings a root runtime picks at create (AnnotationUserNS set to
+// value):
+//   - a new user namespace, and no mappings: the runtime fills them from
+//     its pool, and a spec's own would be overwritten anyway;
+//   - the full capability set in the bounding, effective and permitted
+//     sets: root in the container may mount proc, sysfs and tmpfs and run
+//     an init, and every capability is bounded by the user namespace, so
+//     none reaches a host resource the mapped IDs do not own;
+//   - no maskedPaths or readonlyPaths under /proc or /sys: the kernel
+//     locks a mount made over part of proc into a less privileged user
+//     namespace, and refuses a fresh proc to a nested container with a
+//     user namespace of its own while any part of the container's proc
+//     is covered (mount_too_revealing). What the masks hid is still out
+//     of reach: its files belong to host root, unmapped here, and
+//     /proc/kcore or sysrq need capabilities in the initial namespace.
+func ToUserNSAuto(s *specs.Spec, value string) error {
+	if _, err := ParseUserNS(value); err != nil {
+		return err
+	}
+	if s.Linux == nil {
+		s.Linux = &specs.Linux{}
+	}
+	hasUser := false
+	for _, ns := range s.Linux.Namespaces {
+		if ns.Type != specs.UserNamespace {
+			continue
+		}
+		if ns.Path != "" {
+			return fmt.Errorf("%s %s: the config joins the user namespace at %s", AnnotationUserNS, value, ns.Path)
+		}
+		hasUser = true
+	}
+	if !hasUser {
+		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
+	}
+	s.Linux.UIDMappings, s.Linux.GIDMappings = nil, nil
+	if s.Annotations == nil {
+		s.Annotations = map[string]string{}
+	}
+	s.Annotations[AnnotationUserNS] = value
+	s.Linux.MaskedPaths = outsideProcSys(s.Linux.MaskedPaths)
+	s.Linux.ReadonlyPaths = outsideProcSys(s.Linux.ReadonlyPaths)
+	if s.Process != nil {
+		if s.Process.Capabilities == nil {
+			s.Process.Capabilities = &specs.LinuxCapabilities{}
+		}
+		c := s.Process.Capabilities
+		c.Bounding, c.Effective, c.Permitted = caps.Names(), caps.Names(), caps.Names()
+	}
+	return nil
+}
+
+// outsideProcSys returns the paths of list not under /proc or /sys, nil
+// when none is left (so the key goes from the config).
+func outsideProcSys(list []string) []string {
+	var out []string
+	for _, p := range list {
+		c := filepath.Clean(p)
+		if c == "/proc" || c == "/sys" || strings.HasPrefix(c, "/proc/") || strings.HasPrefix(c, "/sys/") {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// UserNSFlag turns the value of oci-spec's --userns into the annotation
+// value: the flag also takes the short form auto=SIZE.
+func UserNSFlag(v string) string {
+	if size, ok := strings.CutPrefix(v, "auto="); ok {
+		return "auto:size=" + size
+	}
+	return v
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/ocikit/ocikit/internal/subid"
 )
 
 // Edit is one change to a config.json text: it takes the document and
@@ -20,7 +22,7 @@ type Edit func(doc []byte) ([]byte, error)
 // of the same thing in one call replace it and an explicit flag wins over
 // the --rootless conversion:
 //
-//  1. Rootless
+//  1. Rootless (with SubUIDs and SubGIDs), or UserNS
 //  2. UnsetEnv, then Env
 //  3. Cwd, User, AdditionalGids, Terminal
 //  4. CapDrop, then CapAdd
@@ -35,6 +37,12 @@ type Changes struct {
 	// mapping container root to RootlessUID and RootlessGID.
 	Rootless                 bool
 	RootlessUID, RootlessGID uint32
+	// SubUIDs and SubGIDs, with Rootless, map container IDs 1 and up
+	// to the user's subordinate ranges (spec.ToRootlessSubIDs).
+	SubUIDs, SubGIDs []subid.Range
+	// UserNS converts the spec as spec.ToUserNSAuto does, with this
+	// value of spec.AnnotationUserNS ("auto", "auto:size=N").
+	UserNS string
 
 	UnsetEnv       []string // KEY
 	Env            []string // KEY=VALUE
@@ -69,7 +77,10 @@ type Changes struct {
 func (c *Changes) Edit() (Edit, error) {
 	var steps []Edit
 	for _, build := range []func() (Edit, error){
-		func() (Edit, error) { return rootlessEdit(c.Rootless, c.RootlessUID, c.RootlessGID) },
+		func() (Edit, error) {
+			return rootlessEdit(c.Rootless, c.RootlessUID, c.RootlessGID, c.SubUIDs, c.SubGIDs)
+		},
+		func() (Edit, error) { return userNSEdit(c.UserNS, c.Rootless) },
 		func() (Edit, error) { return unsetEnvEdit(c.UnsetEnv) },
 		func() (Edit, error) { return envEdit(c.Env) },
 		func() (Edit, error) { return cwdEdit(c.Cwd) },
