@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"os/user"
 	"strconv"
 	"strings"
 )
@@ -103,4 +104,39 @@ func who(user string, uid uint32) string {
 		return fmt.Sprintf("uid %d", uid)
 	}
 	return fmt.Sprintf("user %q (uid %d)", user, uid)
+}
+
+// The files shadow's tools and newuidmap read.
+const (
+	UIDFile = "/etc/subuid"
+	GIDFile = "/etc/subgid"
+)
+
+// ForUser returns the ranges UIDFile and GIDFile grant the user with the
+// given uid, matched by its passwd name and by number (a uid without a
+// passwd entry by number only; newuidmap will refuse it, but that is its
+// error to give). Without an entry in either file the error says how to
+// add one.
+func ForUser(uid uint32) (uids, gids []Range, err error) {
+	name := ""
+	if u, err := user.LookupId(strconv.FormatUint(uint64(uid), 10)); err == nil {
+		name = u.Username
+	}
+	if uids, err = Lookup(UIDFile, name, uid); err != nil {
+		return nil, nil, hint(err, name)
+	}
+	if gids, err = Lookup(GIDFile, name, uid); err != nil {
+		return nil, nil, hint(err, name)
+	}
+	return uids, gids, nil
+}
+
+func hint(err error, name string) error {
+	if !errors.Is(err, ErrNoEntry) {
+		return err
+	}
+	if name == "" {
+		name = "NAME"
+	}
+	return fmt.Errorf("%w (as root: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 %s)", err, name)
 }

@@ -84,3 +84,20 @@ func TestMalformed(t *testing.T) {
 		t.Errorf("the last id: %v, %v", got, err)
 	}
 }
+
+// TestHint: a missing entry says how to add one, with the user's name
+// when it has one; other errors pass through unchanged.
+func TestHint(t *testing.T) {
+	p := writeFile(t, "alice:165536:65536\n")
+	_, err := Lookup(p, "carol", 1003)
+	if h := hint(err, "carol"); !errors.Is(h, ErrNoEntry) || !strings.HasSuffix(h.Error(), "(as root: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 carol)") {
+		t.Errorf("hint: %v", h)
+	}
+	if h := hint(err, ""); !strings.HasSuffix(h.Error(), " NAME)") {
+		t.Errorf("hint without a name: %v", h)
+	}
+	other := errors.New("permission denied")
+	if hint(other, "carol") != other {
+		t.Error("another error changed")
+	}
+}

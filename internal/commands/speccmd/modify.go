@@ -1,11 +1,15 @@
 package speccmd
 
 import (
+	"errors"
+	"fmt"
 	"os"
 
 	"github.com/ocikit/ocikit/internal/cerr"
 	"github.com/ocikit/ocikit/internal/cli"
+	"github.com/ocikit/ocikit/internal/spec"
 	"github.com/ocikit/ocikit/internal/spec/specedit"
+	"github.com/ocikit/ocikit/internal/subid"
 )
 
 // Args sets the program a container runs (oci-spec args -- CMD [ARG...]).
@@ -35,7 +39,9 @@ func (c *Args) Run(e *cli.Env, b BundleDir) error {
 type Modify struct {
 	FileFlag
 
-	Rootless bool `help:"Convert the config to one an ordinary user can run, as generating with --rootless does: a user namespace mapping root to the caller, no uid=/gid= mount options, /sys bound from the host, no linux.resources. Applied first, so the other flags win."`
+	Rootless bool   `help:"Convert the config to one an ordinary user can run, as generating with --rootless does: a user namespace mapping root to the caller, no uid=/gid= mount options, /sys bound from the host, no linux.resources. Applied first, so the other flags win."`
+	SubIDs   bool   `name:"subids" help:"With --rootless, also map container IDs 1 and up to the caller's ranges in /etc/subuid and /etc/subgid (written by newuidmap and newgidmap)."`
+	UserNS   string `name:"userns" placeholder:"auto[:size=N][,user=NAME]" help:"Convert the config to a system container, as generating with --userns does: a new user namespace without mappings (the runtime picks them), the annotation org.ocikit.userns, every capability, no masks under /proc and /sys. Applied first, so the other flags win."`
 
 	UnsetEnv       []string `name:"unset-env" sep:"none" placeholder:"KEY" help:"Remove the variable KEY from process.env (repeatable)."`
 	Env            []string `sep:"none" placeholder:"KEY=VALUE" help:"Set KEY in process.env, in place of an existing KEY (repeatable)."`
@@ -66,11 +72,15 @@ type Modify struct {
 }
 
 // Changes returns the edits the flags ask for, for specedit.
-func (c *Modify) Changes(uid, gid uint32) *specedit.Changes {
+// subuids and subgids are the caller's subordinate ranges, for --subids.
+func (c *Modify) Changes(uid, gid uint32, subuids, subgids []subid.Range) *specedit.Changes {
 	return &specedit.Changes{
 		Rootless:       c.Rootless,
 		RootlessUID:    uid,
 		RootlessGID:    gid,
+		SubUIDs:        subuids,
+		SubGIDs:        subgids,
+		UserNS:         spec.UserNSFlag(c.UserNS),
 		UnsetEnv:       c.UnsetEnv,
 		Env:            c.Env,
 		Cwd:            c.Cwd,
@@ -97,7 +107,18 @@ func (c *Modify) Changes(uid, gid uint32) *specedit.Changes {
 func (c *Modify) Run(e *cli.Env, b BundleDir) error {
 	// --rootless maps container root to whoever runs the command, as
 	// generating a rootless config does.
-	edit, err := c.Changes(uint32(os.Geteuid()), uint32(os.Getegid())).Edit()
+	uid, gid := uint32(os.Geteuid()), uint32(os.Getegid())
+	var subuids, subgids []subid.Range
+	if c.SubIDs {
+		if !c.Rootless {
+			return &cerr.Usage{Err: errors.New("--subids needs --rootless")}
+		}
+		var err error
+		if subuids, subgids, err = subid.ForUser(uid); err != nil {
+			return fmt.Errorf("--subids: %w", err)
+		}
+	}
+	edit, err := c.Changes(uid, gid, subuids, subgids).Edit()
 	if err != nil {
 		return &cerr.Usage{Err: err}
 	}
