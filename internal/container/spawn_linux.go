@@ -52,6 +52,14 @@ func spawn(r *spawnRequest) (*spawned, error) {
 	if r.console != nil {
 		r.cfg.ConsoleFD = l.add(r.console)
 	}
+	idm, err := planIDMapped(r.spec, r.cfg.Rootfs, r.bundle, r.ns.userNS)
+	if err != nil {
+		return nil, err
+	}
+	// The init inherits the trees; this process keeps its descriptors
+	// only until it has mapped them.
+	defer idm.close()
+	r.cfg.IDMapped = idm.hand(l)
 	l.join(r.ns.joins, r.ns.joinTypes)
 	l.boot.CloneFlags, l.boot.TimeOffsets = r.ns.cloneFlags, r.ns.timeOffs
 	p, err := l.launch(&launchRequest{
@@ -63,6 +71,10 @@ func spawn(r *spawnRequest) (*spawned, error) {
 		uidMaps: r.spec.Linux.UIDMappings, gidMaps: r.spec.Linux.GIDMappings,
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := idm.apply(p.pid); err != nil {
+		p.kill()
 		return nil, err
 	}
 	if hooks.Any(r.spec, hooks.CreateContainer, hooks.StartContainer) {

@@ -151,6 +151,7 @@ func buildRoot(cfg *initproto.Config, link *runtimeLink) (master, slave *os.File
 		CgroupNS:    cfg.CgroupNS,
 		CgroupPaths: cfg.CgroupPaths,
 		Terminal:    s.Process.Terminal,
+		IDMapped:    cfg.IDMapped,
 		BeforePivot: before,
 		AfterPivot: func() error {
 			if s.Linux == nil {

@@ -80,13 +80,13 @@ func Document(version string) *features.Features {
 				SupportedFlags: seccomp.SupportedFlags(),
 			},
 			// No code reads process.apparmorProfile, selinuxLabel,
-			// mountLabel, linux.intelRdt or linux.netDevices; the mount
-			// code refuses id-mapped mounts (uidMappings on a mount, the
-			// idmap option).
+			// mountLabel, linux.intelRdt or linux.netDevices. Id-mapped
+			// bind mounts (idmap, ridmap, a mount's uidMappings) are made
+			// by internal/container/idmap_linux.go.
 			Apparmor:        &features.Apparmor{Enabled: &no},
 			Selinux:         &features.Selinux{Enabled: &no},
 			IntelRdt:        &features.IntelRdt{Enabled: &no},
-			MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &no}},
+			MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &yes}},
 			NetDevices:      &features.NetDevices{Enabled: &no},
 		},
 		Annotations: map[string]string{VersionAnnotation: version},

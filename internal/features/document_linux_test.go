@@ -78,10 +78,19 @@ func TestMountOptionsFromRootfs(t *testing.T) {
 	if !slices.IsSorted(got) || len(slices.Compact(slices.Clone(got))) != len(got) {
 		t.Errorf("not sorted or repeated: %v", got)
 	}
-	for _, refused := range []string{"idmap", "ridmap", "src-nofollow", "dest-nofollow", "rsync", "notmpcopyup"} {
+	for _, refused := range []string{"src-nofollow", "dest-nofollow", "rsync", "notmpcopyup"} {
 		if slices.Contains(got, refused) {
 			t.Errorf("%s listed", refused)
 		}
+	}
+	// Id-mapped binds are made (internal/container/idmap_linux.go).
+	for _, ext := range []string{"idmap", "ridmap"} {
+		if !slices.Contains(got, ext) {
+			t.Errorf("%s not listed", ext)
+		}
+	}
+	if idm := Document("").Linux.MountExtensions.IDMap; idm.Enabled == nil || !*idm.Enabled {
+		t.Error("mountExtensions.idmap.enabled is not true")
 	}
 }
 

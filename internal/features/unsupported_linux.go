@@ -174,7 +174,9 @@ func checkHooks(r *report, h *specs.Hooks, kinds []string) {
 }
 
 // checkMounts reports id-mapped mounts where the document says they are
-// not supported (the mount code refuses them), and options a bind mount
+// not supported, or that the mount code refuses (mappings without the
+// idmap or ridmap option, crun's mappings inline in the option), and
+// options a bind mount
 // would drop: an option that is no mount flag or runtime extension goes to
 // the filesystem as data, which a bind mount does not take, so the kernel
 // drops it without a word. On other mounts such an option is the
@@ -183,12 +185,16 @@ func checkMounts(r *report, mounts []specs.Mount, known []string, lf *features.L
 	idmap := lf.MountExtensions != nil && lf.MountExtensions.IDMap != nil && enabled(lf.MountExtensions.IDMap.Enabled)
 	for i, m := range mounts {
 		base := fmt.Sprintf("mounts.%d", i)
-		if !idmap {
+		why := "id-mapped mounts are not supported: oci-create refuses this mount"
+		if idmap {
+			why = "uidMappings and gidMappings need the idmap or ridmap option: oci-create refuses this mount"
+		}
+		if !idmap || !slices.Contains(m.Options, "idmap") && !slices.Contains(m.Options, "ridmap") {
 			if len(m.UIDMappings) > 0 {
-				r.refused(base+".uidMappings", "id-mapped mounts are not supported: oci-create refuses this mount")
+				r.refused(base+".uidMappings", "%s", why)
 			}
 			if len(m.GIDMappings) > 0 {
-				r.refused(base+".gidMappings", "id-mapped mounts are not supported: oci-create refuses this mount")
+				r.refused(base+".gidMappings", "%s", why)
 			}
 		}
 		bind := m.Type == "bind" || slices.Contains(m.Options, "bind") || slices.Contains(m.Options, "rbind")
@@ -199,6 +205,8 @@ func checkMounts(r *report, mounts []specs.Mount, known []string, lf *features.L
 			case opt == "" || slices.Contains(known, opt):
 			case (name == "idmap" || name == "ridmap") && !idmap:
 				r.refused(path, "option %q: id-mapped mounts are not supported: oci-create refuses this mount", opt)
+			case name == "idmap" || name == "ridmap":
+				r.refused(path, "option %q: mappings in the option are not supported (give the mount uidMappings and gidMappings): oci-create refuses this mount", opt)
 			case bind && known != nil:
 				r.ignored(path, "ignored: %q is not a mount option this runtime knows, and a bind mount takes no filesystem options", opt)
 			}

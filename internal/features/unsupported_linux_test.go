@@ -273,3 +273,44 @@ func TestUnsupportedResourcesApplied(t *testing.T) {
 		}
 	}
 }
+
+// TestUnsupportedIDMap checks, against this runtime's document (id-mapped
+// mounts enabled), that a mount's mappings are accepted with the idmap or
+// ridmap option and refused without, and that crun's inline mappings are
+// refused, as the mount code does.
+func TestUnsupportedIDMap(t *testing.T) {
+	m := []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 65536}}
+	for _, tc := range []struct {
+		name string
+		opts []string
+		maps bool
+		path string // refused field, or "" for none
+	}{
+		{"idmap", []string{"bind", "idmap"}, false, ""},
+		{"ridmap with mappings", []string{"rbind", "ridmap"}, true, ""},
+		{"mappings without option", []string{"bind"}, true, "mounts.3.uidMappings"},
+		{"inline mappings", []string{"bind", "idmap=uids=0-1-1"}, false, "mounts.3.options.1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := base()
+			mnt := specs.Mount{Destination: "/x", Type: "bind", Source: "/x", Options: tc.opts}
+			if tc.maps {
+				mnt.UIDMappings, mnt.GIDMappings = m, m
+			}
+			s.Mounts = append(s.Mounts, mnt)
+			ps := Unsupported(s, Document(""))
+			if tc.path == "" {
+				if len(ps) != 0 {
+					t.Errorf("problems: %v", ps)
+				}
+				return
+			}
+			for _, p := range ps {
+				if p.Path == tc.path && p.Severity == spec.SeverityError {
+					return
+				}
+			}
+			t.Errorf("%s not refused: %v", tc.path, ps)
+		})
+	}
+}

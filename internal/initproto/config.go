@@ -44,6 +44,27 @@ type Config struct {
 	// aside: the init fills in its own pid, as the container sees it.
 	// Set only when the spec has such hooks.
 	HookState *specs.State `json:"hookState,omitempty"`
+	// IDMapped are the id-mapped mounts the runtime made: detached
+	// mount trees (open_tree) already given their id mapping, inherited
+	// by the init, which moves each onto its destination instead of
+	// binding the source. The runtime makes them because setting the
+	// mapping takes CAP_SYS_ADMIN over the filesystem, which the init,
+	// in its user namespace, does not have.
+	IDMapped []IDMappedMount `json:"idmapped,omitempty"`
+}
+
+// IDMappedRoot is the IDMappedMount.Index of the root filesystem.
+const IDMappedRoot = -1
+
+// IDMappedMount is one id-mapped mount tree handed to the init.
+type IDMappedMount struct {
+	// Index is the mount's index in spec.mounts, or IDMappedRoot.
+	Index int `json:"index"`
+	// Dest is the destination, for error messages and as a check that
+	// the tree goes where the runtime meant it to.
+	Dest string `json:"dest"`
+	// FD is the tree's descriptor in the init.
+	FD int `json:"fd"`
 }
 
 // Reply is a message of the init to the runtime. The last one in answer
@@ -78,3 +99,10 @@ type HooksDone struct {
 // error if a hook or the exec failed. The connection is close-on-exec, so
 // EOF after no error means the program was exec'd.
 const StartRequest = "start\n"
+
+// EnvHold marks the user namespace holder: a process of the runtime's
+// binary started in a new user namespace only so that the runtime can
+// open it (an id-mapped mount with mappings of its own). The nsenter
+// constructor sees it first and waits, before any Go code runs, until its
+// stdin is closed.
+const EnvHold = "_OCIKIT_HOLD"

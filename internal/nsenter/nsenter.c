@@ -159,8 +159,26 @@ static const char *nsname(uint32_t type)
 	return "unknown";
 }
 
+// hold is the user namespace holder's whole life (initproto.EnvHold): the
+// runtime made this process in a new user namespace only to open
+// /proc/PID/ns/user, and closes the pipe on stdin (or kills it) once it
+// has. Nothing of Go runs: the process keeps no other resource and makes
+// no thread.
+static void hold(void) __attribute__((noreturn));
+static void hold(void)
+{
+	char c;
+	for (;;) {
+		ssize_t n = read(0, &c, 1);
+		if (n == 0 || (n < 0 && errno != EINTR))
+			_exit(0);
+	}
+}
+
 __attribute__((constructor)) static void ocikit_nsenter(void)
 {
+	if (getenv("_OCIKIT_HOLD") != NULL)
+		hold();
 	const char *env = getenv("_OCIKIT_INIT");
 	if (env == NULL)
 		return;

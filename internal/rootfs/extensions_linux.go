@@ -27,6 +27,12 @@ var extensionOptions = map[string]func(*mountOpts){
 	// the same symlink at the destination instead of binding what it
 	// points to.
 	"copy-symlink": func(o *mountOpts) { o.copySymlink = true },
+	// idmap and ridmap: a bind mount whose files' owners are seen through
+	// an id mapping (that of the container's user namespace, or the
+	// mount's uidMappings and gidMappings), of its top mount or of every
+	// mount it brings along. The runtime makes it (idmap_linux.go).
+	"idmap":  func(o *mountOpts) { o.idmap = true },
+	"ridmap": func(o *mountOpts) { o.idmap = true },
 	// defaults is fstab's placeholder for "no options".
 	"defaults": func(*mountOpts) {},
 }
@@ -39,8 +45,9 @@ func refusedOption(opt string) error {
 	name, _, _ := strings.Cut(opt, "=")
 	switch name {
 	case "idmap", "ridmap":
-		// crun also takes "idmap=uids=...;gids=...".
-		return fmt.Errorf("option %q: id-mapped mounts are not supported", opt)
+		// Plain idmap and ridmap are extensions; this is crun's form
+		// with the mappings inline, "idmap=uids=...;gids=...".
+		return fmt.Errorf("option %q: mappings in the option are not supported; give the mount uidMappings and gidMappings", opt)
 	case "src-nofollow", "dest-nofollow":
 		// crun's: bind a symlink itself rather than what it points to.
 		return fmt.Errorf("option %q (bind a symlink itself) is not supported; copy-symlink makes the same symlink at the destination", opt)
@@ -65,6 +72,16 @@ func checkExtensions(fstype string, o *mountOpts) error {
 	}
 	if o.copySymlink && fstype != "bind" {
 		return errors.New(`option "copy-symlink" is only for bind mounts`)
+	}
+	if o.idmap {
+		switch {
+		case fstype != "bind":
+			return errors.New(`options "idmap" and "ridmap" are only for bind mounts`)
+		case o.flags&unix.MS_REMOUNT != 0:
+			return errors.New(`options "idmap" and "ridmap" cannot be used with "remount"`)
+		case o.copySymlink:
+			return errors.New(`options "idmap" and "ridmap" cannot be used with "copy-symlink"`)
+		}
 	}
 	return nil
 }

@@ -17,8 +17,8 @@ func mountError(dest, fstype string, err error) error {
 	return cerr.Op("mount", dest, fmt.Errorf("type %s: %w", fstype, err))
 }
 
-// mountEntry makes one of the spec's mounts.
-func (s *setup) mountEntry(m specs.Mount) error {
+// mountEntry makes one of the spec's mounts, the index-th.
+func (s *setup) mountEntry(index int, m specs.Mount) error {
 	o, err := parseOptions(m.Options)
 	if err != nil {
 		return mountError(m.Destination, m.Type, err)
@@ -30,8 +30,9 @@ func (s *setup) mountEntry(m specs.Mount) error {
 		fstype = "bind"
 		o.flags |= unix.MS_BIND
 	}
-	if len(m.UIDMappings) > 0 || len(m.GIDMappings) > 0 {
-		return mountError(m.Destination, fstype, errors.New("id-mapped mounts are not supported"))
+	if (len(m.UIDMappings) > 0 || len(m.GIDMappings) > 0) && !o.idmap {
+		// runtime-spec config.md: mappings go with idmap or ridmap.
+		return mountError(m.Destination, fstype, errors.New("uidMappings and gidMappings need the idmap or ridmap option"))
 	}
 	if err := checkExtensions(fstype, o); err != nil {
 		return mountError(m.Destination, fstype, err)
@@ -42,7 +43,13 @@ func (s *setup) mountEntry(m specs.Mount) error {
 	}
 	switch fstype {
 	case "bind":
-		err = s.mountBind(dest, m.Source, o)
+		tree := noFd
+		if o.idmap {
+			if tree, err = s.mustTakeTree(index, m.Destination); err != nil {
+				return mountError(dest, fstype, err)
+			}
+		}
+		err = s.mountBind(dest, m.Source, tree, o)
 	case "cgroup", "cgroup2":
 		err = s.mountCgroup(dest, o)
 	case "":
@@ -248,14 +255,19 @@ func (s *setup) openSource(source string, noFollow bool) (int, error) {
 	return fd, nil
 }
 
-// mountBind binds a host file or directory at dest.
-func (s *setup) mountBind(dest, source string, o *mountOpts) error {
+// mountBind binds a host file or directory at dest. With a tree (not
+// noFd: an id-mapped copy of the source, idmap_linux.go), it moves the
+// tree there instead, and closes it.
+func (s *setup) mountBind(dest, source string, tree int, o *mountOpts) error {
 	if o.flags&unix.MS_REMOUNT != 0 {
 		return s.remountExisting(dest, "", "", o)
 	}
-	src, err := s.openSource(source, o.copySymlink)
-	if err != nil {
-		return err
+	src := tree
+	var err error
+	if src == noFd {
+		if src, err = s.openSource(source, o.copySymlink); err != nil {
+			return err
+		}
 	}
 	defer unix.Close(src)
 	var st unix.Stat_t
@@ -292,7 +304,12 @@ func (s *setup) mountBind(dest, source string, o *mountOpts) error {
 		return err
 	}
 	defer unix.Close(dst)
-	if err := s.mountFd("", src, dst, "", unix.MS_BIND|o.flags&unix.MS_REC, ""); err != nil {
+	if tree != noFd {
+		err = moveTree(tree, dst)
+	} else {
+		err = s.mountFd("", src, dst, "", unix.MS_BIND|o.flags&unix.MS_REC, "")
+	}
+	if err != nil {
 		return fmt.Errorf("bind %q: %w", source, err)
 	}
 	top, err := s.reopenMounted(dest, dst)

@@ -33,6 +33,7 @@ type mountOpts struct {
 	// Runtime extensions, never passed to the kernel (extensions_linux.go).
 	copyUp      bool // tmpcopyup: fill a new tmpfs with what it covers
 	copySymlink bool // copy-symlink: a bind whose source is a symlink makes that symlink
+	idmap       bool // idmap, ridmap: the runtime made the bind, id-mapped (idmap_linux.go)
 }
 
 // bind reports whether the options ask for a bind mount.

@@ -77,8 +77,31 @@ func TestParseOptions(t *testing.T) {
 	}
 }
 
+// idmap and ridmap are extensions the runtime acts on; crun's form with
+// the mappings inline is refused.
 func TestParseOptionsIdmap(t *testing.T) {
-	for _, opt := range []string{"idmap", "ridmap", "idmap=uids=0-1-10;gids=0-100-10"} {
+	for _, opt := range []string{"idmap", "ridmap"} {
+		o, err := parseOptions([]string{"rbind", opt})
+		if err != nil || !o.idmap || len(o.data) != 0 {
+			t.Errorf("%s: %+v, %v; want idmap and no data", opt, o, err)
+		}
+		if err := checkExtensions("bind", o); err != nil {
+			t.Errorf("%s on a bind: %v", opt, err)
+		}
+		if err := checkExtensions("tmpfs", o); err == nil {
+			t.Errorf("%s on a tmpfs: accepted", opt)
+		}
+	}
+	for _, opts := range [][]string{{"bind", "idmap", "remount"}, {"bind", "ridmap", "copy-symlink"}} {
+		o, err := parseOptions(opts)
+		if err == nil {
+			err = checkExtensions("bind", o)
+		}
+		if err == nil {
+			t.Errorf("%v: accepted", opts)
+		}
+	}
+	for _, opt := range []string{"idmap=uids=0-1-10;gids=0-100-10", "ridmap=uids=0-1-1"} {
 		_, err := parseOptions([]string{"rbind", opt})
 		if err == nil || !strings.Contains(err.Error(), "not supported") {
 			t.Errorf("%s: err = %v, want not supported", opt, err)
@@ -152,12 +175,12 @@ func TestMountOptions(t *testing.T) {
 	if !slices.IsSorted(names) {
 		t.Error("not sorted")
 	}
-	for _, want := range []string{"tmpcopyup", "copy-symlink", "rro", "rshared", "nosymfollow", "lazytime"} {
+	for _, want := range []string{"tmpcopyup", "copy-symlink", "idmap", "ridmap", "rro", "rshared", "nosymfollow", "lazytime"} {
 		if !slices.Contains(names, want) {
 			t.Errorf("%s missing from %v", want, names)
 		}
 	}
-	for _, refused := range []string{"notmpcopyup", "idmap", "src-nofollow"} {
+	for _, refused := range []string{"notmpcopyup", "src-nofollow"} {
 		if slices.Contains(names, refused) {
 			t.Errorf("%s listed", refused)
 		}

@@ -34,6 +34,11 @@ func (s *setup) prepareRoot() error {
 	}
 	// pivot_root needs the new root to be a mount point; binding it onto
 	// itself also gives the container a mount no host path leads into.
+	// The runtime's id-mapped copy of it, when there is one, is such a
+	// mount already.
+	if moved, err := s.rootTree(); err != nil || moved {
+		return err
+	}
 	if err := unix.Mount(s.cfg.Rootfs, s.cfg.Rootfs, "bind", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 		return fmt.Errorf("bind root filesystem %q onto itself: %w", s.cfg.Rootfs, err)
 	}

@@ -8,6 +8,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/ocikit/ocikit/internal/initproto"
 )
 
 // Config says how to build a container's root filesystem.
@@ -19,6 +21,9 @@ type Config struct {
 	CgroupNS    bool              // the container has its own cgroup namespace
 	CgroupPaths map[string]string // the container's cgroup per hierarchy key (cgroups.Hierarchy.Key), absolute host paths
 	Terminal    bool              // make a pty and bind its slave on /dev/console
+	// IDMapped are the id-mapped mount trees the runtime made
+	// (idmap_linux.go); Setup moves each into place and closes it.
+	IDMapped []initproto.IDMappedMount
 	// BeforePivot, when set, runs once the spec's mounts, /dev and the
 	// console are made and before the root is entered, while the host's
 	// paths still resolve in the container's mount namespace: the init
@@ -85,8 +90,8 @@ func Setup(cfg *Config) (res *Result, err error) {
 	if err := s.openRoot(); err != nil {
 		return nil, err
 	}
-	for _, m := range s.spec.Mounts {
-		if err := s.mountEntry(m); err != nil {
+	for i, m := range s.spec.Mounts {
+		if err := s.mountEntry(i, m); err != nil {
 			return nil, err
 		}
 	}
@@ -195,6 +200,7 @@ func (s *setup) finishRoot() error {
 }
 
 func (s *setup) close() {
+	s.closeTrees()
 	for _, fd := range []int{s.root, s.cwd, s.proc} {
 		if fd >= 0 {
 			unix.Close(fd)
