@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -164,5 +165,43 @@ func TestPrivateEtc(t *testing.T) {
 		if data, _ := os.ReadFile(filepath.Join("/etc", f)); string(data) != string(before[f]) {
 			t.Errorf("the host's /etc/%s changed", f)
 		}
+	}
+}
+
+// TestSpecSubIDs: oci-spec --rootless --subids, run by a test-made user,
+// maps root to the user and container IDs 1 and up to its ranges, found
+// by its name; a user without ranges gets an error saying how to add them.
+func TestSpecSubIDs(t *testing.T) {
+	t.Parallel()
+	r := newRT(t)
+	withIDs := etcUser{name: "ocikit-subids", uid: 23458, gid: 23459,
+		subuid: []subid.Range{{Start: 600000, Count: 65536}, {Start: 700000, Count: 100}},
+		subgid: []subid.Range{{Start: 800000, Count: 65536}}}
+	without := etcUser{name: "ocikit-nosubids", uid: 23460, gid: 23460}
+
+	res := r.exec(privateEtc(t, []etcUser{withIDs, without}), "oci-spec", "--rootless", "--subids", "-o", "-")
+	if res.code != 0 {
+		t.Fatalf("oci-spec --rootless --subids: %s", res)
+	}
+	var s struct {
+		Linux struct {
+			UIDMappings, GIDMappings []struct{ ContainerID, HostID, Size uint32 }
+		}
+	}
+	if err := json.Unmarshal([]byte(res.stdout), &s); err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(s.Linux.UIDMappings); got != "[{0 23458 1} {1 600000 65536} {65537 700000 100}]" {
+		t.Errorf("uidMappings %s", got)
+	}
+	if got := fmt.Sprint(s.Linux.GIDMappings); got != "[{0 23459 1} {1 800000 65536}]" {
+		t.Errorf("gidMappings %s", got)
+	}
+
+	res = r.exec(privateEtc(t, []etcUser{without, withIDs}), "oci-spec", "--rootless", "--subids", "-o", "-")
+	want := `oci-spec: --subids: /etc/subuid: no subordinate id entry for user "ocikit-nosubids" (uid 23460) ` +
+		"(as root: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ocikit-nosubids)\n"
+	if res.code != 1 || res.stdout != "" || res.stderr != want {
+		t.Errorf("a user without ranges: %s, want exit 1 and %q", res, want)
 	}
 }
