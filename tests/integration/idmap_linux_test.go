@@ -54,18 +54,12 @@ func kernelIDMaps(t *testing.T, dir string) {
 	}
 }
 
-// idmapBundle is a bundle whose container has a user namespace mapping
-// its ids 0..65535 to idmapHostID.., with the root filesystem given to the
-// mapped root, and a root-owned host directory src holding a root-owned
-// file f (mode 0644) and a directory sub.
+// idmapBundle is a usernsBundle and a root-owned host directory src
+// holding a root-owned file f (mode 0644) and a directory sub; it skips
+// unless the kernel can id-map src's filesystem.
 func idmapBundle(t *testing.T, r *rt) (b *bundle, src string) {
 	t.Helper()
-	b = r.bundle()
-	r.traversable()
-	chownTree(t, b.rootfs, idmapHostID, idmapHostID)
-	b.spec.Linux.Namespaces = append(b.spec.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
-	b.spec.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: idmapHostID, Size: 65536}}
-	b.spec.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: idmapHostID, Size: 65536}}
+	b = usernsBundle(t, r)
 	src = r.dir("idmap-src")
 	if err := os.WriteFile(filepath.Join(src, "f"), []byte("host\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -75,6 +69,20 @@ func idmapBundle(t *testing.T, r *rt) (b *bundle, src string) {
 	}
 	kernelIDMaps(t, src)
 	return b, src
+}
+
+// usernsBundle is a bundle whose container has a user namespace mapping
+// its ids 0..65535 to idmapHostID.., with the root filesystem given to the
+// mapped root.
+func usernsBundle(t *testing.T, r *rt) *bundle {
+	t.Helper()
+	b := r.bundle()
+	r.traversable()
+	chownTree(t, b.rootfs, idmapHostID, idmapHostID)
+	b.spec.Linux.Namespaces = append(b.spec.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
+	b.spec.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: idmapHostID, Size: 65536}}
+	b.spec.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: idmapHostID, Size: 65536}}
+	return b
 }
 
 // TestIDMapBind: a root-owned host directory bound with "idmap" into a
@@ -196,7 +204,8 @@ func TestIDMapRefused(t *testing.T) {
 			r := newRT(t)
 			b := r.bundle("true")
 			if c.userns {
-				b, _ = idmapBundle(t, r)
+				// No kernel probe: each is refused before any mapping.
+				b = usernsBundle(t, r)
 				b.spec.Process.Args = []string{"true"}
 			}
 			if c.mount.Type == "bind" {
