@@ -35,17 +35,19 @@ var (
 	gidMapKind = idMapKind{file: "gid_map", helper: "newgidmap", subids: subGIDFile}
 )
 
-// needsHelper reports whether an unprivileged caller must go through the
-// setuid helper for maps: the kernel lets a process without CAP_SETUID
-// (CAP_SETGID) in the parent namespace write one line only, mapping its
-// own effective id, one id long (user_namespaces(7)). Anything wider
-// must be vouched for by /etc/subuid (/etc/subgid), which only the
-// root-owned helper can read as an authority.
+// needsHelper reports whether maps needs the setuid helper: the kernel
+// lets a process without CAP_SETUID (CAP_SETGID) in the parent namespace
+// write one line only, mapping its own effective id, one id long
+// (user_namespaces(7)). Anything wider must be vouched for by
+// /etc/subuid (/etc/subgid), which only the root-owned helper can act on.
 func needsHelper(maps []specs.LinuxIDMapping, own int) bool {
-	if os.Geteuid() == 0 {
-		return false
-	}
-	return len(maps) != 1 || maps[0].Size != 1 || int64(maps[0].HostID) != int64(own)
+	return os.Geteuid() != 0 && !selfMap(maps, own)
+}
+
+// selfMap reports whether maps is the single line an unprivileged process
+// may write itself: its own id, one long.
+func selfMap(maps []specs.LinuxIDMapping, own int) bool {
+	return len(maps) == 1 && maps[0].Size == 1 && int64(maps[0].HostID) == int64(own)
 }
 
 // runIDMapHelper writes the map of process pid through newuidmap or
