@@ -45,8 +45,8 @@ func runPoststop(s *specs.Spec, id, bundle string, log *slog.Logger) {
 }
 
 // logOr returns log, or for a caller that gives none a logger of
-// warnings and errors on stderr: a failed poststart or poststop hook must
-// be reported somewhere.
+// warnings and errors on stderr: a failed poststop hook, only a warning,
+// must be reported somewhere.
 func logOr(log *slog.Logger) *slog.Logger {
 	if log != nil {
 		return log
