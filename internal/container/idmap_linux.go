@@ -3,6 +3,7 @@ package container
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 
@@ -27,6 +28,9 @@ type idmapTree struct {
 	recursive bool                   // ridmap: every mount of the tree is mapped, not only its top
 	uids      []specs.LinuxIDMapping // the mount's own mappings; none: the container's
 	gids      []specs.LinuxIDMapping
+	// unmapped: the kernel cannot id-map the root filesystem; the init
+	// binds it as it would without the annotation.
+	unmapped bool
 }
 
 // idmapPlan holds the id-mapped mounts of a container.
@@ -172,6 +176,14 @@ func (p *idmapPlan) hand(l *launcher) []initproto.IDMappedMount {
 	return out
 }
 
+// told updates what the Config says of the trees (from hand) once apply
+// has run: a tree the kernel could not map is marked so.
+func (p *idmapPlan) told(cfg []initproto.IDMappedMount) {
+	for i, t := range p.trees {
+		cfg[i].Unmapped = t.unmapped
+	}
+}
+
 // apply gives each tree its mapping: that of the user namespace of
 // process pid (the container's init), or, for a mount with mappings of
 // its own, that of a holder user namespace made with them. The init holds
@@ -181,7 +193,13 @@ func (p *idmapPlan) hand(l *launcher) []initproto.IDMappedMount {
 // The runtime does it, not the init: setting MOUNT_ATTR_IDMAP takes
 // CAP_SYS_ADMIN over the filesystem's own user namespace (the host's),
 // which nothing in the container has.
-func (p *idmapPlan) apply(pid int) error {
+//
+// A mount that asks for idmap fails when the kernel cannot id-map its
+// filesystem. The root filesystem, which only the userns annotation
+// implies, is then left unmapped with a warning on log, as
+// docs/userns.md describes: the container runs with the image's files
+// owned by the overflow id.
+func (p *idmapPlan) apply(pid int, log *slog.Logger) error {
 	if len(p.trees) == 0 {
 		return nil
 	}
@@ -191,7 +209,8 @@ func (p *idmapPlan) apply(pid int) error {
 			container.Close()
 		}
 	}()
-	for _, t := range p.trees {
+	for i := range p.trees {
+		t := &p.trees[i]
 		var ns *os.File
 		if len(t.uids) > 0 {
 			h, err := holdUserNS(t.uids, t.gids)
@@ -213,6 +232,11 @@ func (p *idmapPlan) apply(pid int) error {
 		err := t.setIDMap(ns)
 		if ns != container {
 			ns.Close()
+		}
+		if errors.Is(err, unix.EINVAL) && t.index == initproto.IDMappedRoot {
+			t.unmapped = true
+			log.Warn("root filesystem not id-mapped: its files are owned by the overflow id inside", "path", t.source, "error", err)
+			continue
 		}
 		if err != nil {
 			return err

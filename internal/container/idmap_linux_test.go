@@ -1,6 +1,7 @@
 package container
 
 import (
+	"log/slog"
 	"os"
 	"strings"
 	"testing"
@@ -75,7 +76,7 @@ func TestPlanIDMappedNone(t *testing.T) {
 	if len(p.trees) != 0 {
 		t.Errorf("trees: %+v", p.trees)
 	}
-	if err := p.apply(os.Getpid()); err != nil {
+	if err := p.apply(os.Getpid(), slog.Default()); err != nil {
 		t.Errorf("apply with nothing to map: %v", err)
 	}
 }

@@ -73,10 +73,11 @@ func spawn(r *spawnRequest) (*spawned, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := idm.apply(p.pid); err != nil {
+	if err := idm.apply(p.pid, logOr(r.opts.Log)); err != nil {
 		p.kill()
 		return nil, err
 	}
+	idm.told(r.cfg.IDMapped)
 	if hooks.Any(r.spec, hooks.CreateContainer, hooks.StartContainer) {
 		// No pid: the init gives its own, as the container sees it.
 		r.cfg.HookState = hookState(r.spec, r.cfg.ID, 0, r.bundle, "")

@@ -65,6 +65,10 @@ type IDMappedMount struct {
 	Dest string `json:"dest"`
 	// FD is the tree's descriptor in the init.
 	FD int `json:"fd"`
+	// Unmapped: the kernel could not id-map the tree (only ever the
+	// root filesystem, whose mapping the userns annotation implies): the
+	// init closes it and binds the source as usual.
+	Unmapped bool `json:"unmapped,omitempty"`
 }
 
 // Reply is a message of the init to the runtime. The last one in answer

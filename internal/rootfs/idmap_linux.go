@@ -18,7 +18,7 @@ import (
 
 // takeTree returns the descriptor of the id-mapped tree the runtime made
 // for mount index (initproto.IDMappedRoot for the root filesystem), or -1
-// when it made none. The caller closes it. A tree whose destination is
+// when it made none or could not map it (Unmapped). The caller closes it. A tree whose destination is
 // not the mount's is refused: the runtime and the init read the mounts
 // from the same spec, so a difference means the Config is not the spec's.
 func (s *setup) takeTree(index int, dest string) (int, error) {
@@ -30,6 +30,10 @@ func (s *setup) takeTree(index int, dest string) (int, error) {
 		if t.Dest != dest {
 			unix.Close(t.FD)
 			return -1, fmt.Errorf("the runtime's id-mapped tree for mount %d is for %q", index, t.Dest)
+		}
+		if t.Unmapped {
+			unix.Close(t.FD)
+			return -1, nil
 		}
 		return t.FD, nil
 	}

@@ -224,3 +224,40 @@ func TestIDMapRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestIDMapRootUnmapped: with the userns annotation, a root filesystem
+// the kernel cannot id-map (ramfs has no id mapping at all) is bound
+// unmapped with one warning, as docs/userns.md says: the container runs
+// and sees the image's files owned by the overflow id.
+func TestIDMapRootUnmapped(t *testing.T) {
+	t.Parallel()
+	r := newRT(t)
+	pool := autoPool(t)
+	b := r.autoBundle("auto", "sh", "-c", "stat -c %u /bin/busybox")
+	if err := unix.Mount("ramfs", b.rootfs, "ramfs", 0, "mode=0755"); err != nil {
+		t.Fatalf("mount ramfs on %s: %v", b.rootfs, err)
+	}
+	mounted := true
+	unmount := func() {
+		if mounted {
+			if err := unix.Unmount(b.rootfs, unix.MNT_DETACH); err != nil {
+				t.Errorf("unmount %s: %v", b.rootfs, err)
+			}
+			mounted = false
+		}
+	}
+	t.Cleanup(unmount)
+	if err := makeRootfs(b.rootfs); err != nil {
+		t.Fatal(err)
+	}
+	id := r.id("root-unmapped")
+	res := r.exec(pool, "oci-run", "--root", r.root, "--bundle", b.dir, id)
+	if res.code != 0 || res.stdout != "65534\n" {
+		t.Errorf("oci-run: %s; want busybox owned by 65534 inside", res)
+	}
+	if n := strings.Count(res.stderr, "root filesystem not id-mapped"); n != 1 {
+		t.Errorf("stderr %q: want one warning that the root filesystem is not id-mapped", res.stderr)
+	}
+	unmount()
+	assertClean(t, r.root, id)
+}
