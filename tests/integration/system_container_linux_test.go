@@ -2,8 +2,6 @@ package integration
 
 import (
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -42,7 +40,7 @@ echo tmpfs $(stat -c %u:%g /tmp/file)`)...)
 // container's root. The inner spec has no user namespace of its own (the
 // inner root is the outer one, whose capabilities count in the outer user
 // namespace); the inner runtime, unable to make cgroups there, goes on
-// with one warning. Its program is pid 1 of a pid namespace of its own
+// with warnings. Its program is pid 1 of a pid namespace of its own
 // and has the outer block's ids.
 func TestSystemContainerNested(t *testing.T) {
 	t.Parallel()
@@ -89,53 +87,4 @@ ls /tmp/state`)...)
 		t.Errorf("the inner state root is not empty after the run: %q", lines[4:])
 	}
 	assertClean(t, r.root, id)
-}
-
-// TestSystemContainerSystemd boots Debian's systemd to multi-user.target
-// in a system container, from a debootstrap rootfs the test makes. It
-// downloads about 100 MB and takes minutes, so it runs only when asked
-// (OCIKIT_SYSTEMD=1) and where debootstrap is installed;
-// TestSystemContainerNested shows an init running there without either.
-func TestSystemContainerSystemd(t *testing.T) {
-	if os.Getenv("OCIKIT_SYSTEMD") != "1" {
-		t.Skip("set OCIKIT_SYSTEMD=1 to debootstrap Debian (network, minutes) and boot its systemd")
-	}
-	if _, err := exec.LookPath("debootstrap"); err != nil {
-		t.Skip("needs debootstrap (apt-get install debootstrap) to make the Debian rootfs")
-	}
-	t.Parallel()
-	r := newRT(t)
-	pool := autoPool(t)
-	b := r.autoBundle("auto", "/sbin/init")
-	if err := os.RemoveAll(b.rootfs); err != nil {
-		t.Fatal(err)
-	}
-	boot := exec.Command("debootstrap", "--variant=minbase", "--include=systemd,systemd-sysv", "bookworm", b.rootfs)
-	if out, err := boot.CombinedOutput(); err != nil {
-		t.Skipf("debootstrap could not make the rootfs (network?): %v: %s", err, lastLines(string(out), 5))
-	}
-	// systemd wants a writable root, and its container marker to know
-	// it must not manage the host's devices; it stops on SIGRTMIN+3.
-	r.must("oci-spec", "--bundle", b.dir, "edit", "--env", "container=ocikit")
-	r.must("oci-spec", "--bundle", b.dir, "set", "root.readonly", "false")
-	id := r.id("systemd")
-	st := parseState(t, r.with(pool, "oci-create", "--bundle", b.dir, id))
-	r.must("oci-start", id)
-	eventually(t, "systemd to reach multi-user.target", func() bool {
-		res := r.exec(runOpts{}, "nsenter", "-t", fmt.Sprint(st.Pid), "-a", "systemctl", "is-active", "multi-user.target")
-		return strings.TrimSpace(res.stdout) == "active"
-	})
-	r.must("oci-kill", id, "SIGRTMIN+3")
-	r.waitStatus(id, "stopped")
-	r.must("oci-delete", id)
-	assertClean(t, r.root, id)
-}
-
-// lastLines returns the last n lines of s.
-func lastLines(s string, n int) string {
-	l := strings.Split(strings.TrimSpace(s), "\n")
-	if len(l) > n {
-		l = l[len(l)-n:]
-	}
-	return strings.Join(l, "\n")
 }
