@@ -32,10 +32,12 @@ func TestRootlessErrors(t *testing.T) {
 		r := newRT(t)
 		bare := etcUser{name: "ocikit-nosub", uid: 23458, gid: 23458}
 		a := newAsUser(t, r, bare)
-		a.spec(`["true"]`)
-		// The map asks for a range as rlUser's; this user has none.
+		// oci-spec --subids would refuse this user; the map is written
+		// by hand, asking for a range as rlUser's, which it has not.
+		a.must("oci-spec", "--bundle", a.b.dir, "--rootless")
 		m := `[{"containerID":0,"hostID":23458,"size":1},{"containerID":1,"hostID":300000,"size":65536}]`
-		a.must("oci-spec", "--bundle", a.b.dir, "set", "linux.uidMappings", m, "linux.gidMappings", m)
+		a.must("oci-spec", "--bundle", a.b.dir, "set", "process.args", `["true"]`,
+			"linux.uidMappings", m, "linux.gidMappings", m)
 		id := r.id("no-subuid")
 		res := a.try("oci-run", "--root", a.state, "--bundle", a.b.dir, id)
 		errLine(t, lastLine(res), "oci-run", id, "newuidmap", "user ocikit-nosub (uid 23458) has no entry in /etc/subuid")

@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -77,13 +78,25 @@ func (a *asUser) must(tool string, args ...string) result {
 	return res
 }
 
-// spec writes the rootless spec with the subordinate-id map and args.
+// spec writes the rootless spec with the subordinate-id map (oci-spec
+// --rootless --subids, as the user, reading its ranges) and args.
 func (a *asUser) spec(args string, more ...string) {
 	a.t.Helper()
-	a.must("oci-spec", "--bundle", a.b.dir, "--rootless")
+	a.must("oci-spec", "--bundle", a.b.dir, "--rootless", "--subids")
+	if got := strings.TrimSpace(a.must("oci-spec", "--bundle", a.b.dir, "get", "linux.uidMappings").stdout); compactJSON(a.t, got) != rlMappings {
+		a.t.Fatalf("oci-spec --rootless --subids wrote uidMappings %s, want %s", got, rlMappings)
+	}
 	a.must("oci-spec", append([]string{"--bundle", a.b.dir, "set",
-		"process.terminal", "false", "process.args", args,
-		"linux.uidMappings", rlMappings, "linux.gidMappings", rlMappings}, more...)...)
+		"process.terminal", "false", "process.args", args}, more...)...)
+}
+
+func compactJSON(t *testing.T, s string) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := json.Compact(&b, []byte(s)); err != nil {
+		t.Fatalf("%q: %v", s, err)
+	}
+	return b.String()
 }
 
 // TestRootlessSubids runs containers as a test-made user with a 65536-id
