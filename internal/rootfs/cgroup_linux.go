@@ -137,11 +137,16 @@ func (s *setup) mountCgroupUnified(dest string, h cgroups.Hierarchy, o *mountOpt
 			}
 			return s.finish(top, o)
 		}
-		if !errors.Is(err, unix.EPERM) {
+		if !errors.Is(err, unix.EPERM) && !errors.Is(err, unix.EBUSY) {
 			return err
 		}
-		// Not allowed to mount here (a cgroup namespace owned by
-		// another user namespace): bind the cgroup instead.
+		// Not allowed to mount here (EPERM: a cgroup namespace owned by
+		// another user namespace), or the destination is already the
+		// root of a cgroup2 mount, which the kernel will not stack the
+		// same superblock on (EBUSY: a rootless /sys is a recursive bind
+		// of the host's and brings the host's /sys/fs/cgroup along,
+		// locked, so it cannot be unmounted either): bind the
+		// container's cgroup instead.
 		if hostDir, err = s.bindSourceOnly(h); err != nil {
 			return err
 		}

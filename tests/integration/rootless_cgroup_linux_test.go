@@ -129,20 +129,10 @@ func TestRootlessDelegatedCgroup(t *testing.T) {
 	// Set after ToRootless, which drops resources because an
 	// undelegated user could not apply them.
 	limit := int64(16)
-	// The rootless /sys is a recursive bind of the host's, which brings
-	// the host's cgroup2 mount along; a new cgroup2 mount of the
-	// container's cgroup namespace is the same superblock, and the
-	// kernel refuses the same filesystem on the root of its own mount
-	// (EBUSY; docs/rootless.md, known limits). This test is about the
-	// cgroup the runtime makes, so the container keeps the bound
-	// /sys/fs/cgroup (read-only).
-	var mounts []specs.Mount
-	for _, m := range b.spec.Mounts {
-		if m.Destination != "/sys/fs/cgroup" {
-			mounts = append(mounts, m)
-		}
-	}
-	b.spec.Mounts = mounts
+	// The spec keeps its /sys/fs/cgroup mount: over the host's cgroup2
+	// mount that the rootless /sys's recursive bind brings along, the
+	// runtime binds the container's cgroup (a fresh cgroup2 mount there
+	// is refused with EBUSY).
 	b.spec.Linux.Resources = &specs.LinuxResources{Pids: &specs.LinuxPids{Limit: &limit}}
 	if err := b.write(); err != nil {
 		t.Fatal(err)
@@ -164,6 +154,10 @@ func TestRootlessDelegatedCgroup(t *testing.T) {
 	}
 	if procs := strings.Fields(mustRead(t, filepath.Join(c, "cgroup.procs"))); len(procs) != 1 || procs[0] != strconv.Itoa(pid) {
 		t.Errorf("cgroup.procs of the container's cgroup: %v, want the init %d", procs, pid)
+	}
+	// Inside, /sys/fs/cgroup is the container's own cgroup.
+	if res := r.exec(as, "oci-exec", "--root", state, id, "cat", "/sys/fs/cgroup/pids.max"); res.code != 0 || strings.TrimSpace(res.stdout) != strconv.FormatInt(limit, 10) {
+		t.Errorf("/sys/fs/cgroup/pids.max inside: %s, want %d", res, limit)
 	}
 	if res := r.exec(as, "oci-delete", "--root", state, "--force", id); res.code != 0 {
 		t.Fatalf("rootless oci-delete: %s", res)
