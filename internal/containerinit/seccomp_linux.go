@@ -57,6 +57,12 @@ func setupProcess(p *specs.Process, filter *seccomp.Program, send listenerSend) 
 	if err := process.SetOOMScoreAdj(p.OOMScoreAdj); err != nil {
 		return nil, err
 	}
+	if err := process.SetScheduler(p.Scheduler); err != nil {
+		return nil, err
+	}
+	if err := process.SetIOPriority(p.IOPriority); err != nil {
+		return nil, err
+	}
 	process.SetUmask(p.User.Umask)
 	if err := process.SetNoNewPrivileges(p.NoNewPrivileges); err != nil {
 		return nil, err

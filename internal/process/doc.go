@@ -1,13 +1,15 @@
 // Package process turns the container's init into the user's process: it
 // applies, on the one OS thread that will call execve, the spec's rlimits,
-// oomScoreAdj, umask, noNewPrivileges, user and groups, capabilities (all
-// five sets) and cwd, marks every file descriptor that must not leak
+// oomScoreAdj, scheduler, ioPriority, umask, noNewPrivileges, user and
+// groups, capabilities (all five sets) and cwd, marks every file descriptor that must not leak
 // close-on-exec, finds the program in the container's PATH, and execs.
 //
 // Setup applies a whole specs.Process in runc's order; the steps it is
-// made of (SetRlimits, SetOOMScoreAdj, SetUmask, SetNoNewPrivileges,
-// DropBounding, SetUser, SetCapabilities, SetCredentials, SetCwd) are
-// exported for a process that joins an existing container.
+// made of (SetRlimits, SetOOMScoreAdj, SetScheduler, SetIOPriority,
+// SetUmask, SetNoNewPrivileges, DropBounding, SetUser, SetCapabilities,
+// SetCredentials, SetCwd) are exported for a process that joins an
+// existing container. SetAffinity and ParseCPUList serve the runtime's
+// side of execCPUAffinity, which binds the exec'd process from outside.
 //
 // After pivot_root the path /proc is the container's, shaped by the image
 // and the spec, so this package never reads or writes a /proc file by

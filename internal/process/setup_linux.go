@@ -13,9 +13,11 @@ import (
 // thread (runtime.LockOSThread) and must be the one that later calls Exec:
 // credentials and capabilities set here exist on this thread only.
 //
-// The order is rlimits, oomScoreAdj, umask, noNewPrivileges, then user and
-// capabilities, then cwd: the first ones may need privileges that the user
-// change drops, and the cwd is entered with the user's own permissions.
+// The order is rlimits, oomScoreAdj, scheduler, ioPriority, umask,
+// noNewPrivileges, then user and capabilities, then cwd: the first ones may
+// need privileges that the user change drops (CAP_SYS_RESOURCE,
+// CAP_SYS_NICE, CAP_SYS_ADMIN), and the cwd is entered with the user's own
+// permissions.
 // Every capability and rlimit name is checked before anything is changed.
 func Setup(p *specs.Process) error {
 	if p == nil {
@@ -34,6 +36,12 @@ func Setup(p *specs.Process) error {
 		return err
 	}
 	if err := SetOOMScoreAdj(p.OOMScoreAdj); err != nil {
+		return err
+	}
+	if err := SetScheduler(p.Scheduler); err != nil {
+		return err
+	}
+	if err := SetIOPriority(p.IOPriority); err != nil {
 		return err
 	}
 	SetUmask(p.User.Umask)
