@@ -1,0 +1,166 @@
+package criu
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestFirstError(t *testing.T) {
+	for _, c := range []struct{ name, log, want string }{
+		{"check", "Error (criu/vdso.c:381): vdso: Unexpected rt vDSO area bounds\nError (criu/vdso.c:613): vdso: Failed to fill self vdso symtable\n",
+			"vdso: Unexpected rt vDSO area bounds"},
+		{"timestamped", "(00.001000) Info ok\n(00.002000) Error (criu/mount.c:12): mnt: No mapping for 42:(null) mountpoint\n",
+			"mnt: No mapping for 42:(null) mountpoint"},
+		{"bare", "Warn: x\nError: something broke\n", "something broke"},
+		{"none", "Looks good.\n", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := FirstError(strings.NewReader(c.log)); got != c.want {
+				t.Errorf("FirstError = %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
+func TestDumpArgs(t *testing.T) {
+	o := DumpOptions{
+		Common: Common{ImageDir: "/img", TCPEstablished: true, FileLocks: true,
+			Mounts: map[string]string{"/data": "/data", "/a": "/a"}},
+		Pid: 42, LeaveRunning: true,
+	}
+	got, err := o.Args()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"dump", "-t", "42", "-D", "/img", "-W", "/img", "--manage-cgroups=soft",
+		"--tcp-established", "--file-locks", "-R",
+		"--external", "mnt[/a]:/a", "--external", "mnt[/data]:/data"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("args\n got %q\nwant %q", got, want)
+	}
+}
+
+func TestRestoreArgs(t *testing.T) {
+	o := RestoreOptions{
+		Common: Common{ImageDir: "/img", WorkDir: "/work", ManageCgroups: "full", ShellJob: true, ExtUnixSk: true,
+			Mounts: map[string]string{"/data": "/srv/data"}},
+		Root: "/mnt/root", PidFile: "/run/pid",
+		CgroupRoots: map[string]string{"": "/ocikit-x", "cpu,cpuacct": "/ocikit-x"},
+		InheritFDs:  map[int]string{2: "pipe:[8]", 0: "pipe:[7]"},
+	}
+	got, err := o.Args()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"restore", "-D", "/img", "-W", "/work", "--manage-cgroups=full", "--ext-unix-sk", "--shell-job",
+		"--root", "/mnt/root", "--restore-detached", "--pidfile", "/run/pid",
+		"--cgroup-root", "/ocikit-x", "--cgroup-root", "cpu,cpuacct:/ocikit-x",
+		"--external", "mnt[/data]:/srv/data",
+		"--inherit-fd", "fd[0]:pipe:[7]", "--inherit-fd", "fd[2]:pipe:[8]"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("args\n got %q\nwant %q", got, want)
+	}
+}
+
+func TestArgsErrors(t *testing.T) {
+	if _, err := (&DumpOptions{Common: Common{ImageDir: "/i"}, Pid: 1}).Args(); err != nil {
+		t.Errorf("minimal dump: %v", err)
+	}
+	for name, f := range map[string]func() error{
+		"no pid":    func() error { _, err := (&DumpOptions{Common: Common{ImageDir: "/i"}}).Args(); return err },
+		"no images": func() error { _, err := (&DumpOptions{Pid: 1}).Args(); return err },
+		"bad mode": func() error {
+			_, err := (&DumpOptions{Common: Common{ImageDir: "/i", ManageCgroups: "hard"}, Pid: 1}).Args()
+			return err
+		},
+		"no root": func() error {
+			_, err := (&RestoreOptions{Common: Common{ImageDir: "/i"}, PidFile: "/p"}).Args()
+			return err
+		},
+	} {
+		if f() == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+func TestDescriptors(t *testing.T) {
+	dir := t.TempDir()
+	d := [3]string{"/dev/null", "pipe:[12]", "pipe:[12]"}
+	if err := SaveDescriptors(dir, d); err != nil {
+		t.Fatal(err)
+	}
+	got, err := LoadDescriptors(dir)
+	if err != nil || got != d {
+		t.Fatalf("LoadDescriptors = %q, %v; want %q", got, err, d)
+	}
+	if m := Inherit(got); !reflect.DeepEqual(m, map[int]string{1: "pipe:[12]"}) {
+		t.Errorf("Inherit = %v, want only fd 1", m)
+	}
+	if m := Inherit([3]string{"socket:[3]", "/dev/pts/0", ""}); !reflect.DeepEqual(m, map[int]string{0: "socket:[3]"}) {
+		t.Errorf("Inherit = %v, want only fd 0", m)
+	}
+	empty, err := LoadDescriptors(t.TempDir())
+	if err != nil || empty != ([3]string{}) {
+		t.Errorf("no file: %q, %v", empty, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, DescriptorsFile), []byte(`["a"]`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadDescriptors(dir); err == nil {
+		t.Error("one descriptor: no error")
+	}
+}
+
+func TestReadDescriptors(t *testing.T) {
+	d, err := ReadDescriptors("/proc", os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for fd, link := range d {
+		want, err := os.Readlink(filepath.Join("/proc/self/fd", string(rune('0'+fd))))
+		if err != nil {
+			want = ""
+		}
+		if link != want {
+			t.Errorf("fd %d: %q, want %q", fd, link, want)
+		}
+	}
+}
+
+func TestFind(t *testing.T) {
+	if _, err := Find(filepath.Join(t.TempDir(), "nope")); err == nil {
+		t.Error("a missing binary: no error")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := Find(exe); err != nil || got != exe {
+		t.Errorf("Find(%q) = %q, %v", exe, got, err)
+	}
+}
+
+func TestCheckFails(t *testing.T) {
+	// A stand-in criu that fails its check as Debian's 3.17 does on 6.18.
+	bin := filepath.Join(t.TempDir(), "criu")
+	script := "#!/bin/sh\necho 'Error (criu/vdso.c:381): vdso: Unexpected rt vDSO area bounds' >&2\n" +
+		"echo 'Error (criu/crtools.c:260): Could not initialize kernel features detection.' >&2\nexit 1\n"
+	if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	err := Check(bin)
+	if err == nil || err.Error() != "criu check: vdso: Unexpected rt vDSO area bounds" {
+		t.Errorf("Check = %v", err)
+	}
+	ok := filepath.Join(t.TempDir(), "criu")
+	if err := os.WriteFile(ok, []byte("#!/bin/sh\necho Looks good.\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := Check(ok); err != nil {
+		t.Errorf("passing check: %v", err)
+	}
+}
