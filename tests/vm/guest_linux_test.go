@@ -72,6 +72,11 @@ func TestGuest(t *testing.T) {
 		t.Logf("the guest boots without a module: %s; the tests needing it skip there", m)
 	}
 
+	hostFiles, skipped := hostPayload(guestHostBinaries, hostLibDirs)
+	for _, s := range skipped {
+		t.Logf("the guest boots without a host program: %s; the tests needing it skip there", s)
+	}
+
 	dir := t.TempDir()
 	testBin := filepath.Join(dir, "integration.test")
 	if err := buildIntegration(testBin); err != nil {
@@ -83,6 +88,7 @@ func TestGuest(t *testing.T) {
 		testBin:    testBin,
 		testFlags:  strings.Fields(os.Getenv("OCIKIT_VM_TESTFLAGS")),
 		modules:    modules,
+		hostFiles:  hostFiles,
 		timeout:    bound - bootSlack,
 		marker:     "ocikit-vm-end-" + randomHex(t),
 		bootMarker: "ocikit-vm-up-" + randomHex(t),

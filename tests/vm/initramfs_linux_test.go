@@ -20,6 +20,9 @@ type guestSpec struct {
 	testBin   string   // the compiled tests/integration binary
 	testFlags []string // extra flags for it
 	modules   []string // kernel modules (.ko, host paths) the guest loads first
+	// hostFiles are dynamically linked host programs with their
+	// libraries and loader (hostPayload), each at its own path.
+	hostFiles []payloadFile
 	timeout   time.Duration
 	// marker ends the run: the guest prints "<marker> <status>". It is
 	// random per run so no test output can fake it.
@@ -46,7 +49,7 @@ const stage1 = `#!/bin/busybox sh
 export PATH=/bin
 set -e
 mount -t tmpfs -o mode=0755 root /newroot
-cp -a /bin /etc /ocikit /root /newroot/
+cp -a /bin /etc /lib /lib64 /ocikit /root /usr /newroot/
 for d in dev proc sys tmp run; do mkdir /newroot/$d; done
 exec switch_root /newroot /ocikit/guest.sh
 `
@@ -58,9 +61,12 @@ exec switch_root /newroot /ocikit/guest.sh
 // in the root cgroup, which the no-internal-processes rule exempts, so
 // the containers' cgroups are created directly below it.
 const stage2Template = `#!/bin/sh
-export PATH=/bin HOME=/root
+export PATH=/bin:/usr/sbin HOME=/root
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
+# AppArmor (the 6.1 kernel's default LSM) is loaded and read through
+# securityfs: apparmor_parser and the LSM probes need it mounted.
+mount -t securityfs securityfs /sys/kernel/security || echo "vm: cannot mount securityfs"
 mount -t devtmpfs devtmpfs /dev
 mkdir -p /dev/pts /dev/shm /dev/mqueue
 mount -t devpts -o ptmxmode=0666 devpts /dev/pts
@@ -69,8 +75,13 @@ mount -t mqueue mqueue /dev/mqueue
 mount -t tmpfs -o mode=1777 tmp /tmp
 mount -t tmpfs -o mode=0755 run /run
 mount -t cgroup2 -o nsdelegate,memory_recursiveprot cgroup2 /sys/fs/cgroup
+# Loopback up, as on any booted host: criu's kernel probe connects a
+# TCP socket to 127.0.0.1 (its tcp repair check).
+ip link set lo up || echo "vm: cannot set lo up"
 # The booted kernel's loop and BFQ modules, for the blkio tests (the
-# guest has no disk); the host left out any it could not find.
+# guest has no disk), and the modules criu's kernel probe needs; the
+# host left out any it could not find. Their names are numbered in
+# dependency order, which the glob keeps.
 for m in /ocikit/modules/*.ko; do
 	[ -e "$m" ] || continue
 	insmod "$m" || echo "vm: insmod $m failed"
@@ -85,6 +96,9 @@ for c in $(cat /sys/fs/cgroup/cgroup.controllers); do
 done
 echo "vm: kernel $(uname -r), cgroup2 controllers: $(cat /sys/fs/cgroup/cgroup.subtree_control)"
 echo "vm: modules: $(cut -d' ' -f1 /proc/modules | tr '\n' ' ')"
+echo "vm: LSMs: $(cat /sys/kernel/security/lsm 2>&1)"
+# criu's own verdict on this kernel, for the checkpoint tests' log.
+if command -v criu >/dev/null; then criu check 2>&1 | sed 's/^/vm: criu check: /'; fi
 cd /tmp
 OCIKIT_BIN=/ocikit/bin /ocikit/integration.test -test.v -test.timeout=%[2]s %[3]s </dev/null 2>&1
 status=$?
@@ -132,7 +146,11 @@ func buildInitramfs(path string, g guestSpec) (err error) {
 	}
 	c := &cpioWriter{w: zw}
 
-	for _, d := range []string{"bin", "dev", "etc", "newroot", "ocikit", "ocikit/bin", "ocikit/modules", "root"} {
+	// lib, lib64 and usr are there even when no host program is, so
+	// stage1 copies them unconditionally.
+	dirs := []string{"bin", "dev", "etc", "lib", "lib64", "newroot", "ocikit", "ocikit/bin", "ocikit/modules", "root", "usr"}
+	dirs = append(dirs, payloadDirs(g.hostFiles, dirs)...)
+	for _, d := range dirs {
 		if err := c.dir(d, 0o755); err != nil {
 			return err
 		}
@@ -161,8 +179,15 @@ func buildInitramfs(path string, g guestSpec) (err error) {
 			return err
 		}
 	}
-	for _, m := range g.modules {
-		if err := c.file("ocikit/modules/"+filepath.Base(m), 0o644, m); err != nil {
+	// The number in front keeps the guest's glob in the list's order,
+	// which puts each module after those it needs.
+	for i, m := range g.modules {
+		if err := c.file(fmt.Sprintf("ocikit/modules/%02d-%s", i, filepath.Base(m)), 0o644, m); err != nil {
+			return err
+		}
+	}
+	for _, hf := range g.hostFiles {
+		if err := c.file(hf.name, 0o755, hf.src); err != nil {
 			return err
 		}
 	}

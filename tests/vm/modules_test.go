@@ -16,12 +16,29 @@ import (
 // as paths under the booted kernel's /lib/modules/RELEASE. The guest has
 // no disk, so the blkio tests attach loop devices of their own (loop.ko)
 // and set BFQ as their scheduler (bfq.ko) for the per-device weights.
-// Neither has dependencies (modules.dep lists none), so insmod in any
-// order does. Debian's cloud kernels ship them uncompressed, which
-// busybox's insmod needs.
+// The socket diag, tun, veth and nf_tables modules are for criu (the
+// checkpoint tests): its kernel probe (criu check, and the start of
+// every dump) reads sockets through the diag modules, opens /dev/net/tun,
+// makes a veth pair and asks nf_tables for concatenated sets, and fails
+// without any of them. The list is in load order, dependencies first
+// (modules.dep: tcp_diag and udp_diag need inet_diag, nf_tables needs
+// nfnetlink and libcrc32c); the guest loads them in that order.
+// Debian's cloud kernels ship them uncompressed, which busybox's insmod
+// needs.
 var guestModules = []string{
 	"kernel/drivers/block/loop.ko",
 	"kernel/block/bfq.ko",
+	"kernel/net/packet/af_packet_diag.ko",
+	"kernel/net/ipv4/inet_diag.ko",
+	"kernel/net/ipv4/tcp_diag.ko",
+	"kernel/net/ipv4/udp_diag.ko",
+	"kernel/net/netlink/netlink_diag.ko",
+	"kernel/net/unix/unix_diag.ko",
+	"kernel/drivers/net/tun.ko",
+	"kernel/drivers/net/veth.ko",
+	"kernel/lib/libcrc32c.ko",
+	"kernel/net/netfilter/nfnetlink.ko",
+	"kernel/net/netfilter/nf_tables.ko",
 }
 
 // kernelRelease reads a bzImage's release, the string uname -r gives,

@@ -1,0 +1,180 @@
+package vm
+
+import (
+	"debug/elf"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// guestHostBinaries are host programs the guest carries at their own
+// paths, although they are dynamically linked: CRIU for the checkpoint
+// tests (criu needs the kernel it checkpoints, and the host's 6.18 vdso
+// defeats Debian's criu 3.17, while the guest's 6.1 does not) and
+// apparmor_parser for the AppArmor tests (the guest's kernel has
+// AppArmor, the host's does not). Debian builds neither statically, so
+// each comes with the shared libraries it names and the dynamic loader;
+// a program absent from the host is left out with a log line and the
+// tests needing it skip in the guest.
+var guestHostBinaries = []string{
+	"/usr/sbin/criu",
+	"/usr/sbin/apparmor_parser",
+}
+
+// hostLibDirs are where a DT_NEEDED name is looked for, in the order of
+// Debian's multiarch loader without its cache. The guest gets each
+// library under the directory it was found in, which its loader also
+// searches, so no ld.so.cache is needed there.
+var hostLibDirs = []string{
+	"/lib/x86_64-linux-gnu",
+	"/usr/lib/x86_64-linux-gnu",
+	"/lib64",
+	"/usr/lib64",
+	"/lib",
+	"/usr/lib",
+}
+
+// payloadFile is one host file for the initramfs: name is its path in
+// the archive (relative), src the host path it is read from (symbolic
+// links followed: the archive holds the content under the name the
+// loader asks for).
+type payloadFile struct {
+	name string
+	src  string
+}
+
+// hostPayload returns the files that make bins run in the guest: each
+// program, its program interpreter and its shared libraries, needed ones
+// of needed ones included, each once. A program that is absent, or whose
+// library cannot be found for its machine, is left out whole with a line
+// in skipped: shipped without a library it would fail in the guest with
+// a loader error far from here.
+func hostPayload(bins, libDirs []string) (files []payloadFile, skipped []string) {
+	seen := map[string]bool{}
+	for _, bin := range bins {
+		deps, err := elfClosure(bin, libDirs)
+		if err != nil {
+			skipped = append(skipped, err.Error())
+			continue
+		}
+		for _, p := range append([]string{bin}, deps...) {
+			name := strings.TrimPrefix(path.Clean(p), "/")
+			if seen[name] {
+				continue
+			}
+			seen[name] = true
+			files = append(files, payloadFile{name: name, src: p})
+		}
+	}
+	return files, skipped
+}
+
+// elfClosure returns the program interpreter and every shared library
+// bin needs, breadth first, as host paths. Libraries are matched to
+// bin's ELF class and machine, so a 32-bit library of the same name in
+// another directory is passed over, as the loader would.
+func elfClosure(bin string, libDirs []string) ([]string, error) {
+	f, err := elf.Open(bin)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("no %s on the host", bin)
+		}
+		return nil, fmt.Errorf("%q: %w", bin, err)
+	}
+	defer f.Close()
+	var out []string
+	interp, err := interpreter(f)
+	if err != nil {
+		return nil, fmt.Errorf("%q: %w", bin, err)
+	}
+	if interp != "" {
+		out = append(out, interp)
+	}
+	queue, err := f.ImportedLibraries()
+	if err != nil {
+		return nil, fmt.Errorf("%q: read DT_NEEDED: %w", bin, err)
+	}
+	found := map[string]bool{}
+	for len(queue) > 0 {
+		lib := queue[0]
+		queue = queue[1:]
+		if found[lib] {
+			continue
+		}
+		found[lib] = true
+		p, next, err := findLibrary(lib, f.Class, f.Machine, libDirs)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", bin, err)
+		}
+		// The loader is usually named too (libc needs it); it is
+		// shipped once, under the interpreter's path and this one.
+		out = append(out, p)
+		queue = append(queue, next...)
+	}
+	return out, nil
+}
+
+// interpreter returns the PT_INTERP path of f, or "" for a static one.
+func interpreter(f *elf.File) (string, error) {
+	for _, p := range f.Progs {
+		if p.Type != elf.PT_INTERP {
+			continue
+		}
+		b := make([]byte, p.Filesz)
+		if _, err := p.ReadAt(b, 0); err != nil {
+			return "", fmt.Errorf("read PT_INTERP: %w", err)
+		}
+		return strings.TrimRight(string(b), "\x00"), nil
+	}
+	return "", nil
+}
+
+// findLibrary looks name up in libDirs and returns its path and the
+// libraries it needs in turn.
+func findLibrary(name string, class elf.Class, machine elf.Machine, libDirs []string) (string, []string, error) {
+	if strings.Contains(name, "/") {
+		return "", nil, fmt.Errorf("DT_NEEDED %q is a path; only plain names are resolved", name)
+	}
+	for _, d := range libDirs {
+		p := filepath.Join(d, name)
+		f, err := elf.Open(p)
+		if err != nil {
+			continue
+		}
+		if f.Class != class || f.Machine != machine {
+			f.Close()
+			continue
+		}
+		next, err := f.ImportedLibraries()
+		f.Close()
+		if err != nil {
+			return "", nil, fmt.Errorf("%q: read DT_NEEDED: %w", p, err)
+		}
+		return p, next, nil
+	}
+	return "", nil, fmt.Errorf("library %s not found for %v/%v in %s", name, class, machine, strings.Join(libDirs, ":"))
+}
+
+// payloadDirs returns the archive directories files need, parents
+// first, leaving out those in have.
+func payloadDirs(files []payloadFile, have []string) []string {
+	set := map[string]bool{}
+	for _, f := range files {
+		for d := path.Dir(f.name); d != "." && d != "/"; d = path.Dir(d) {
+			set[d] = true
+		}
+	}
+	var dirs []string
+	for d := range set {
+		if !slices.Contains(have, d) {
+			dirs = append(dirs, d)
+		}
+	}
+	// A parent is a prefix of its children, so it sorts first.
+	slices.Sort(dirs)
+	return dirs
+}

@@ -1,0 +1,135 @@
+package vm
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+func TestPayloadDirs(t *testing.T) {
+	files := []payloadFile{
+		{name: "usr/sbin/criu"},
+		{name: "lib/x86_64-linux-gnu/libc.so.6"},
+		{name: "lib64/ld-linux-x86-64.so.2"},
+	}
+	got := payloadDirs(files, []string{"lib", "lib64", "usr"})
+	want := []string{"lib/x86_64-linux-gnu", "usr/sbin"}
+	if !slices.Equal(got, want) {
+		t.Errorf("payloadDirs = %q, want %q", got, want)
+	}
+	got = payloadDirs(files, nil)
+	want = []string{"lib", "lib/x86_64-linux-gnu", "lib64", "usr", "usr/sbin"}
+	if !slices.Equal(got, want) {
+		t.Errorf("payloadDirs without any = %q, want %q (parents first)", got, want)
+	}
+}
+
+// dynamicHostBinary returns a dynamically linked program of the host
+// that needs libc, or skips.
+func dynamicHostBinary(t *testing.T) string {
+	t.Helper()
+	for _, p := range append(slices.Clone(guestHostBinaries), "/bin/ls", "/usr/bin/ls") {
+		if deps, err := elfClosure(p, hostLibDirs); err == nil && len(deps) > 1 {
+			return p
+		}
+	}
+	t.Skip("no dynamically linked program on this host to resolve")
+	return ""
+}
+
+func TestHostPayloadResolves(t *testing.T) {
+	bin := dynamicHostBinary(t)
+	files, skipped := hostPayload([]string{bin, bin}, hostLibDirs)
+	if len(skipped) != 0 {
+		t.Fatalf("skipped %q", skipped)
+	}
+	names := map[string]bool{}
+	for _, f := range files {
+		if names[f.name] {
+			t.Errorf("%s listed twice", f.name)
+		}
+		names[f.name] = true
+		if strings.HasPrefix(f.name, "/") {
+			t.Errorf("archive name %q is absolute", f.name)
+		}
+	}
+	if files[0].name != strings.TrimPrefix(bin, "/") {
+		t.Errorf("first file %q, want the program %s", files[0].name, bin)
+	}
+	if !names["lib64/ld-linux-x86-64.so.2"] {
+		t.Errorf("no program interpreter in %v", names)
+	}
+	libc := false
+	for n := range names {
+		libc = libc || strings.HasSuffix(n, "/libc.so.6")
+	}
+	if !libc {
+		t.Errorf("no libc.so.6 in %v", names)
+	}
+}
+
+func TestHostPayloadLeftOut(t *testing.T) {
+	bin := dynamicHostBinary(t)
+	files, skipped := hostPayload([]string{"/nonexistent/criu", bin}, []string{t.TempDir()})
+	if len(files) != 0 {
+		t.Errorf("files %v, want none: neither program can run", files)
+	}
+	if len(skipped) != 2 || !strings.Contains(skipped[0], "no /nonexistent/criu on the host") ||
+		!strings.Contains(skipped[1], bin) || !strings.Contains(skipped[1], "not found") {
+		t.Errorf("skipped %q, want the absent program, then %s with its library not found", skipped, bin)
+	}
+	// A static program has nothing to resolve.
+	files, skipped = hostPayload([]string{"/bin/busybox"}, nil)
+	if len(skipped) != 0 || len(files) != 1 || files[0].name != "bin/busybox" {
+		t.Errorf("static busybox: files %v, skipped %q", files, skipped)
+	}
+}
+
+// TestHostPayloadRuns copies the payload into an empty tree, as the
+// guest gets it, and runs each program there with --version under
+// chroot: no ld.so.cache, nothing of the host's /usr, so a library the
+// resolution missed fails here rather than in a guest boot.
+func TestHostPayloadRuns(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: chroot")
+	}
+	files, skipped := hostPayload(guestHostBinaries, hostLibDirs)
+	for _, s := range skipped {
+		t.Logf("left out: %s", s)
+	}
+	if len(files) == 0 {
+		t.Skip("none of the guest's host programs is on this host")
+	}
+	root := t.TempDir()
+	for _, f := range files {
+		b, err := os.ReadFile(f.src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst := filepath.Join(root, f.name)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, b, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, bin := range guestHostBinaries {
+		if _, err := os.Stat(filepath.Join(root, bin)); err != nil {
+			continue
+		}
+		cmd := exec.Command(bin, "--version")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: root}
+		cmd.Dir = "/"
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Errorf("%s --version in the payload tree: %v: %s", bin, err, out)
+			continue
+		}
+		t.Logf("%s --version: %s", bin, strings.TrimSpace(string(out)))
+	}
+}
