@@ -14,6 +14,7 @@ import (
 	"github.com/ocikit/ocikit/internal/cerr"
 	"github.com/ocikit/ocikit/internal/fsutil"
 	"github.com/ocikit/ocikit/internal/initproto"
+	"github.com/ocikit/ocikit/internal/process"
 	"github.com/ocikit/ocikit/internal/state"
 	"github.com/ocikit/ocikit/internal/tty"
 )
@@ -117,13 +118,29 @@ func Exec(o *ExecOptions) (code, pid int, err error) {
 		cfg.ConsoleFD = l.add(console)
 	}
 
+	var cpus specs.CPUAffinity
+	if o.Process.ExecCPUAffinity != nil {
+		cpus = *o.Process.ExecCPUAffinity
+	}
 	p, err := l.launch(&launchRequest{
 		name: "exec", id: id, dir: "/",
 		stdin: o.Stdin, stdout: o.Stdout, stderr: o.Stderr,
-		cg: cg,
+		cg:          cg,
+		initialCPUs: cpus.Initial,
 	})
 	if err != nil {
 		return 0, 0, wrap(err)
+	}
+	// The final affinity is set from here, once the process is in the
+	// container's cgroups (a v1 cpuset narrows a mask set before) and
+	// before it has its config, so the program starts on those CPUs.
+	// The exec role runs on its main thread, whose tid is the pid, and
+	// that thread alone survives the execve.
+	if cpus.Final != "" {
+		if err := process.SetAffinity(p.pid, cpus.Final, "process.execCPUAffinity.final"); err != nil {
+			p.kill()
+			return 0, 0, wrap(err)
+		}
 	}
 	// The container's init must still be the one the state names: its
 	// namespaces were opened by pid.

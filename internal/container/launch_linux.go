@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -12,6 +13,7 @@ import (
 	"github.com/ocikit/ocikit/internal/cerr"
 	"github.com/ocikit/ocikit/internal/cgroups"
 	"github.com/ocikit/ocikit/internal/initproto"
+	"github.com/ocikit/ocikit/internal/process"
 	"github.com/ocikit/ocikit/internal/state"
 )
 
@@ -90,6 +92,10 @@ type launchRequest struct {
 	stdin, stdout, stderr *os.File
 	cg                    *cgroups.Manager
 	uidMaps, gidMaps      []specs.LinuxIDMapping
+	// initialCPUs is process.execCPUAffinity.initial: the CPUs the
+	// process runs on from its first instruction, before it joins the
+	// container's cgroups (exec only; empty leaves the runtime's).
+	initialCPUs string
 }
 
 // launch starts the process and runs the bootstrap until the final
@@ -113,6 +119,10 @@ func (l *launcher) launch(r *launchRequest) (*launched, error) {
 	for _, f := range join.Tasks {
 		l.boot.CgroupTasks = append(l.boot.CgroupTasks, l.add(f))
 	}
+	restore, err := pinThread(r.initialCPUs)
+	if err != nil {
+		return nil, err
+	}
 	cmd := l.command(r, self, join.Dir)
 	err = cmd.Start()
 	if err != nil && join.Dir != nil {
@@ -127,6 +137,7 @@ func (l *launcher) launch(r *launchRequest) (*launched, error) {
 		cmd = l.command(r, self, nil)
 		err = cmd.Start()
 	}
+	restore()
 	if err != nil {
 		return nil, cerr.Op("start init", self, err)
 	}
@@ -201,6 +212,37 @@ func (l *launcher) command(r *launchRequest, self string, cgroupDir *os.File) *e
 		cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: int(cgroupDir.Fd())}
 	}
 	return cmd
+}
+
+// pinThread binds the calling goroutine's OS thread to the CPUs of list
+// (process.execCPUAffinity.initial) so that a process forked from it
+// starts there: fork copies the forking thread's affinity, and Go's
+// exec forks from the calling thread. The returned function puts the
+// thread's own mask back and unlocks it; it must be called once the
+// child is started. An empty list does nothing.
+//
+// A thread whose mask cannot be put back stays locked: the goroutine
+// keeps it, and Go ends it with the goroutine instead of handing the
+// narrowed thread to other goroutines.
+func pinThread(list string) (restore func(), err error) {
+	if list == "" {
+		return func() {}, nil
+	}
+	runtime.LockOSThread()
+	var old unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &old); err != nil {
+		runtime.UnlockOSThread()
+		return nil, err
+	}
+	if err := process.SetAffinity(0, list, "process.execCPUAffinity.initial"); err != nil {
+		runtime.UnlockOSThread()
+		return nil, err
+	}
+	return func() {
+		if unix.SchedSetaffinity(0, &old) == nil {
+			runtime.UnlockOSThread()
+		}
+	}, nil
 }
 
 func socketPair() (parent, child *os.File, err error) {
