@@ -59,6 +59,11 @@ func execSetup(cfg *initproto.Config, send listenerSend) (string, error) {
 	if err := process.CloseExecFrom(3 + cfg.PreserveFDs); err != nil {
 		return "", err
 	}
+	// The container's personality and memory policy, and this process's
+	// labels, as for the init.
+	if err := applyAttrs(cfg.Spec); err != nil {
+		return "", err
+	}
 	if filter, err = setupProcess(p, filter, send); err != nil {
 		return "", err
 	}

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strconv"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
 	"github.com/ocikit/ocikit/internal/cerr"
@@ -231,6 +232,9 @@ func setup(cfg *initproto.Config, link *runtimeLink) (*prepared, error) {
 	if err := process.CloseExecFrom(3 + cfg.PreserveFDs); err != nil {
 		return nil, err
 	}
+	if err := applyAttrs(s); err != nil {
+		return nil, err
+	}
 	compiled := filter
 	filter, err = setupProcess(s.Process, filter, link.sendListener)
 	if err != nil {
@@ -250,6 +254,27 @@ func setup(cfg *initproto.Config, link *runtimeLink) (*prepared, error) {
 		pr.early = compiled
 	}
 	return pr, nil
+}
+
+// applyAttrs applies what the program inherits through execve besides
+// its credentials: the personality, the memory policy (of this thread,
+// the one that execs) and the security labels for the exec. All come
+// before setupProcess: a filter it may load early could deny
+// personality() or the attr writes, and the label is written while the
+// init still holds the runtime's privileges. Nothing is exec'd from this
+// thread after this but the program (waiterFits keeps the waiter out when
+// a label is set) and the startContainer hooks, which run confined as the
+// program does.
+func applyAttrs(s *specs.Spec) error {
+	if l := s.Linux; l != nil {
+		if err := process.SetPersonality(l.Personality); err != nil {
+			return err
+		}
+		if err := process.SetMemoryPolicy(l.MemoryPolicy); err != nil {
+			return err
+		}
+	}
+	return process.SetExecLabel(s.Process.ApparmorProfile, s.Process.SelinuxLabel)
 }
 
 // setupConsole makes the pty slave the process's controlling terminal and

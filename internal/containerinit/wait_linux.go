@@ -27,9 +27,15 @@ import (
 // rlimits are in force by now, below what the Go runtime has already
 // mapped, so any heap growth (compiling the filter, the hand-over) would
 // kill the init with "out of memory"; the Go init then waits with the
-// little it still allocates, as before the waiter existed.
+// little it still allocates, as before the waiter existed. Nor with an
+// AppArmor profile or SELinux label: the kernel applies it at the
+// thread's next execve, which would be the waiter's, so the waiter would
+// be confined and the program's label left to the profile's exec rules.
 func waiterFits(cfg *initproto.Config, early *seccomp.Program) bool {
 	if cfg.ExeFD <= 0 || cfg.StartsAtOnce || hooks.Any(cfg.Spec, hooks.StartContainer) {
+		return false
+	}
+	if p := cfg.Spec.Process; p.ApparmorProfile != "" || p.SelinuxLabel != "" {
 		return false
 	}
 	if setsRlimit(cfg.Spec.Process.Rlimits, "RLIMIT_AS", "RLIMIT_DATA") {
