@@ -147,7 +147,8 @@ func (s *setup) mountFS(dest, source, fstype string, o *mountOpts) error {
 		// A read-only tmpfs is filled first and made read-only after.
 		flags &^= unix.MS_RDONLY
 	}
-	if err := s.mountFd(source, noFd, dst, fstype, flags, o.dataString()); err != nil {
+	data := withMountLabel(o.dataString(), fstype, mountLabel(s.spec))
+	if err := s.mountFd(source, noFd, dst, fstype, flags, data); err != nil {
 		// In a user namespace, sysfs can only be mounted by the owner of
 		// the network namespace, and mqueue by the owner of the IPC
 		// namespace. A container sharing the host's gets the host's
