@@ -89,8 +89,15 @@ func Document(version string) *features.Features {
 			MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &yes}},
 			NetDevices:      &features.NetDevices{Enabled: &no},
 		},
-		Annotations: map[string]string{VersionAnnotation: version},
+		Annotations: annotations(version, ProbeHost("/")),
 	}
+}
+
+// annotations are the runtime's version and the host's facts.
+func annotations(version string, h *Host) map[string]string {
+	a := h.Annotations()
+	a[VersionAnnotation] = version
+	return a
 }
 
 // Write prints the features document, indented, as runc features does.

@@ -9,7 +9,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go/features"
 )
 
-func checkLinux(r *report, l *specs.Linux, lf *features.Linux) {
+func checkLinux(r *report, l *specs.Linux, lf *features.Linux, h *Host) {
 	if lf.Namespaces != nil {
 		for i, ns := range l.Namespaces {
 			if ns.Type != "" && !slices.Contains(lf.Namespaces, string(ns.Type)) {
@@ -25,27 +25,92 @@ func checkLinux(r *report, l *specs.Linux, lf *features.Linux) {
 	checkResources(r, l.Resources, lf.Cgroup)
 	if lf.Seccomp == nil || !enabled(lf.Seccomp.Enabled) {
 		if l.Seccomp != nil {
-			r.ignored("linux.seccomp", "ignored: this runtime does not load seccomp filters")
+			r.refused("linux.seccomp", "seccomp filters are not implemented by this runtime: oci-create refuses the spec")
 		}
 	} else {
 		checkSeccomp(r, l.Seccomp, lf.Seccomp)
 	}
-	if l.MountLabel != "" && !enabled(selinux(lf)) {
-		r.ignored("linux.mountLabel", "ignored: this runtime does not apply SELinux labels")
+	if l.MountLabel != "" {
+		checkHostFeature(r, "linux.mountLabel", "SELinux labels", selinux(lf), h.NoSELinux)
 	}
-	if l.IntelRdt != nil && (lf.IntelRdt == nil || !enabled(lf.IntelRdt.Enabled)) {
-		r.ignored("linux.intelRdt", "ignored: this runtime does not manage Intel RDT")
-	}
+	checkIntelRdt(r, l.IntelRdt, lf.IntelRdt, h)
 	if len(l.NetDevices) > 0 && (lf.NetDevices == nil || !enabled(lf.NetDevices.Enabled)) {
-		r.ignored("linux.netDevices", "ignored: this runtime does not move network devices into the container")
+		r.refused("linux.netDevices", "moving network devices into the container is not implemented by this runtime: oci-create refuses the spec")
 	}
-	if l.MemoryPolicy != nil && lf.MemoryPolicy == nil {
-		r.ignored("linux.memoryPolicy", "ignored: this runtime does not set a NUMA memory policy")
-	}
+	checkMemoryPolicy(r, l.MemoryPolicy, lf.MemoryPolicy, h)
 	// The document has no word for personality; no code of this runtime
-	// reads it.
+	// reads it yet.
 	if l.Personality != nil {
-		r.ignored("linux.personality", "ignored: not implemented by this runtime")
+		r.refused("linux.personality", "not implemented by this runtime: oci-create refuses the spec")
+	}
+}
+
+// checkIntelRdt refuses linux.intelRdt without the code or without a
+// mounted resctrl, and the parts of it the document disclaims.
+func checkIntelRdt(r *report, rdt *specs.LinuxIntelRdt, rf *features.IntelRdt, h *Host) {
+	if rdt == nil {
+		return
+	}
+	if rf == nil {
+		rf = &features.IntelRdt{}
+	}
+	checkHostFeature(r, "linux.intelRdt", "Intel RDT (resctrl) groups", rf.Enabled, h.NoResctrl)
+	if !enabled(rf.Enabled) || h.NoResctrl != "" {
+		return
+	}
+	if len(rdt.Schemata) > 0 && !enabled(rf.Schemata) {
+		r.refused("linux.intelRdt.schemata", "not implemented by this runtime: oci-create refuses the spec")
+	}
+	if rdt.EnableMonitoring && !enabled(rf.Monitoring) {
+		r.refused("linux.intelRdt.enableMonitoring", "not implemented by this runtime: oci-create refuses the spec")
+	}
+}
+
+// checkMemoryPolicy refuses a memory policy without the code, a mode or
+// flag the document does not list or the kernel lacks, and nodes that
+// are not online: set_mempolicy would fail with a bare EINVAL in the
+// container's init.
+func checkMemoryPolicy(r *report, mp *specs.LinuxMemoryPolicy, mf *features.MemoryPolicy, h *Host) {
+	if mp == nil {
+		return
+	}
+	if mf == nil {
+		r.refused("linux.memoryPolicy", "NUMA memory policies are not implemented by this runtime: oci-create refuses the spec")
+		return
+	}
+	switch {
+	case mp.Mode == "":
+	case mf.Modes != nil && !slices.Contains(mf.Modes, string(mp.Mode)):
+		r.refused("linux.memoryPolicy.mode", "mode %s is not supported by this runtime: oci-create refuses the spec", mp.Mode)
+	case h.NoModes[mp.Mode] != "":
+		r.refused("linux.memoryPolicy.mode", "%s: oci-create refuses the spec", h.NoModes[mp.Mode])
+	}
+	relative := false
+	for i, fl := range mp.Flags {
+		if mf.Flags != nil && !slices.Contains(mf.Flags, string(fl)) {
+			r.refused(fmt.Sprintf("linux.memoryPolicy.flags.%d", i), "flag %s is not supported by this runtime: oci-create refuses the spec", fl)
+		}
+		relative = relative || fl == specs.MpolFRelativeNodes || fl == specs.MpolFStaticNodes
+	}
+	// Relative and static node sets may name nodes the kernel maps or
+	// filters at each use, so only a plain set is checked.
+	if relative || mp.Nodes == "" || h.NUMANodes == "" {
+		return
+	}
+	want, err := parseNodeList(mp.Nodes)
+	online, oerr := parseNodeList(h.NUMANodes)
+	if err != nil || oerr != nil {
+		return // a malformed list is package spec's to report
+	}
+	var off []int
+	for n := range want {
+		if !online[n] {
+			off = append(off, n)
+		}
+	}
+	if len(off) > 0 {
+		slices.Sort(off)
+		r.refused("linux.memoryPolicy.nodes", "node %d is not online on this host (online nodes: %s): oci-create refuses the spec", off[0], h.NUMANodes)
 	}
 }
 
@@ -101,4 +166,20 @@ func checkSeccomp(r *report, s *specs.LinuxSeccomp, sf *features.Seccomp) {
 			}
 		}
 	}
+}
+
+// memoryPolicyModes and memoryPolicyFlags are the runtime-spec's memory
+// policy modes and flags, all of which package process maps to
+// set_mempolicy(2) values; whether the kernel has a mode is the host's
+// fact (Host.NoModes).
+func memoryPolicyModes() []string {
+	return []string{
+		string(specs.MpolDefault), string(specs.MpolBind), string(specs.MpolInterleave),
+		string(specs.MpolWeightedInterleave), string(specs.MpolPreferred),
+		string(specs.MpolPreferredMany), string(specs.MpolLocal),
+	}
+}
+
+func memoryPolicyFlags() []string {
+	return []string{string(specs.MpolFNumaBalancing), string(specs.MpolFRelativeNodes), string(specs.MpolFStaticNodes)}
 }

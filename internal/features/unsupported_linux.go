@@ -13,14 +13,17 @@ import (
 )
 
 // Unsupported returns a problem for every field of s that a runtime with
-// features f would not honour: a warning for a field it ignores (the
-// container runs, without what the field asks for), an error for one that
-// oci-create refuses. Each names the field by JSON path
-// ("linux.namespaces.3.type"). A list the document leaves out means
-// "unknown", as features.md has it, and claims nothing. Fields the document says nothing about
-// (ioPriority, personality...) are judged by what this runtime's code
-// does with them, which is nothing. Whether s is valid is package spec's
-// concern: a field Unsupported does not know is left to it.
+// features f would not honour: an error for a field oci-create refuses,
+// and a warning for one the container runs without (fields of other
+// platforms, the spec's deprecated kernel memory limits, capabilities
+// the running kernel does not know, filesystem options a bind mount
+// drops). Each names the field by JSON path ("linux.namespaces.3.type").
+// A list the document leaves out means "unknown", as features.md has it,
+// and claims nothing. What the host lacks (an LSM, resctrl, a NUMA node,
+// a kernel's memory policy mode) is read from the document's host
+// annotations (ProbeHost); a document without them claims nothing about
+// the host. Whether s is valid is package spec's concern: a field
+// Unsupported does not know is left to it.
 func Unsupported(s *specs.Spec, f *features.Features) []spec.Problem {
 	if s == nil {
 		return nil
@@ -32,13 +35,14 @@ func Unsupported(s *specs.Spec, f *features.Features) []spec.Problem {
 	if lf == nil {
 		lf = &features.Linux{}
 	}
+	h := hostFrom(f.Annotations)
 	r := &report{}
 	checkPlatforms(r, s)
-	checkProcess(r, s.Process, lf)
+	checkProcess(r, s.Process, lf, h)
 	checkHooks(r, s.Hooks, f.Hooks)
 	checkMounts(r, s.Mounts, f.MountOptions, lf)
 	if s.Linux != nil {
-		checkLinux(r, s.Linux, lf)
+		checkLinux(r, s.Linux, lf, h)
 	}
 	return r.problems
 }
@@ -78,7 +82,7 @@ func checkPlatforms(r *report, s *specs.Spec) {
 	}
 }
 
-func checkProcess(r *report, p *specs.Process, lf *features.Linux) {
+func checkProcess(r *report, p *specs.Process, lf *features.Linux, h *Host) {
 	if p == nil {
 		return
 	}
@@ -88,14 +92,15 @@ func checkProcess(r *report, p *specs.Process, lf *features.Linux) {
 	if p.User.Username != "" {
 		r.ignored("process.user.username", "ignored: a Windows field; process.user.uid and gid are used")
 	}
-	if p.ApparmorProfile != "" && !enabled(apparmor(lf)) {
-		r.ignored("process.apparmorProfile", "ignored: this runtime does not apply AppArmor profiles")
+	if p.ApparmorProfile != "" {
+		checkHostFeature(r, "process.apparmorProfile", "AppArmor profiles", apparmor(lf), h.NoAppArmor)
 	}
-	if p.SelinuxLabel != "" && !enabled(selinux(lf)) {
-		r.ignored("process.selinuxLabel", "ignored: this runtime does not apply SELinux labels")
+	if p.SelinuxLabel != "" {
+		checkHostFeature(r, "process.selinuxLabel", "SELinux labels", selinux(lf), h.NoSELinux)
 	}
 	// The features document has no word for these; no code of this
-	// runtime reads them.
+	// runtime reads them yet, and a field is never left unapplied
+	// without a word.
 	for _, u := range []struct {
 		field string
 		v     any
@@ -105,10 +110,22 @@ func checkProcess(r *report, p *specs.Process, lf *features.Linux) {
 		{"process.execCPUAffinity", p.ExecCPUAffinity},
 	} {
 		if isSet(u.v) {
-			r.ignored(u.field, "ignored: not implemented by this runtime")
+			r.refused(u.field, "not implemented by this runtime: oci-create refuses the spec")
 		}
 	}
 	checkCapabilities(r, p.Capabilities, lf.Capabilities)
+}
+
+// checkHostFeature refuses a field that needs code this runtime lacks
+// (implemented, the document's enabled flag, is not true) or a facility
+// this host lacks (noHost says why).
+func checkHostFeature(r *report, path, what string, implemented *bool, noHost string) {
+	switch {
+	case !enabled(implemented):
+		r.refused(path, "%s are not implemented by this runtime: oci-create refuses the spec", what)
+	case noHost != "":
+		r.refused(path, "%s: oci-create refuses the spec", noHost)
+	}
 }
 
 func apparmor(lf *features.Linux) *bool {

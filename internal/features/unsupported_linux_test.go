@@ -100,12 +100,12 @@ func TestUnsupported(t *testing.T) {
 		{"zos", func(s *specs.Spec) { s.ZOS = &specs.ZOS{Namespaces: []specs.ZOSNamespace{{Type: "pid"}}} }, "zos", warn, "Linux containers only"},
 		{"commandLine", func(s *specs.Spec) { s.Process.CommandLine = "a b" }, "process.commandLine", warn, "Windows"},
 		{"username", func(s *specs.Spec) { s.Process.User.Username = "bob" }, "process.user.username", warn, "Windows"},
-		{"apparmor", func(s *specs.Spec) { s.Process.ApparmorProfile = "p" }, "process.apparmorProfile", warn, "AppArmor"},
-		{"selinux label", func(s *specs.Spec) { s.Process.SelinuxLabel = "l" }, "process.selinuxLabel", warn, "SELinux"},
-		{"mount label", func(s *specs.Spec) { s.Linux.MountLabel = "l" }, "linux.mountLabel", warn, "SELinux"},
-		{"ioPriority", func(s *specs.Spec) { s.Process.IOPriority = &specs.LinuxIOPriority{Class: "IOPRIO_CLASS_RT"} }, "process.ioPriority", warn, "not implemented"},
-		{"scheduler", func(s *specs.Spec) { s.Process.Scheduler = &specs.Scheduler{Policy: "SCHED_FIFO"} }, "process.scheduler", warn, "not implemented"},
-		{"execCPUAffinity", func(s *specs.Spec) { s.Process.ExecCPUAffinity = &specs.CPUAffinity{Final: "0"} }, "process.execCPUAffinity", warn, "not implemented"},
+		{"apparmor", func(s *specs.Spec) { s.Process.ApparmorProfile = "p" }, "process.apparmorProfile", fail, "not implemented"},
+		{"selinux label", func(s *specs.Spec) { s.Process.SelinuxLabel = "l" }, "process.selinuxLabel", fail, "not implemented"},
+		{"mount label", func(s *specs.Spec) { s.Linux.MountLabel = "l" }, "linux.mountLabel", fail, "not implemented"},
+		{"ioPriority", func(s *specs.Spec) { s.Process.IOPriority = &specs.LinuxIOPriority{Class: "IOPRIO_CLASS_RT"} }, "process.ioPriority", fail, "not implemented"},
+		{"scheduler", func(s *specs.Spec) { s.Process.Scheduler = &specs.Scheduler{Policy: "SCHED_FIFO"} }, "process.scheduler", fail, "not implemented"},
+		{"execCPUAffinity", func(s *specs.Spec) { s.Process.ExecCPUAffinity = &specs.CPUAffinity{Final: "0"} }, "process.execCPUAffinity", fail, "not implemented"},
 		{"capability above the kernel's", func(s *specs.Spec) { s.Process.Capabilities.Ambient = []string{"CAP_KILL", "cap_bpf"} }, "process.capabilities.ambient.1", warn, "CAP_BPF is not known to this kernel"},
 		{"hook kind", func(s *specs.Spec) { s.Hooks.StartContainer = []specs.Hook{{Path: "/h"}} }, "hooks.startContainer", warn, "startContainer hooks"},
 		{"mount uid mapping", func(s *specs.Spec) {
@@ -128,10 +128,10 @@ func TestUnsupported(t *testing.T) {
 		}, "linux.resources.rdma", fail, "no rdma cgroup controller"},
 		{"kernel memory", func(s *specs.Spec) { s.Linux.Resources.Memory.Kernel = ptr(int64(1)) }, "linux.resources.memory.kernel", warn, "deprecated"},    //nolint:staticcheck // the deprecated field under test
 		{"kernel TCP", func(s *specs.Spec) { s.Linux.Resources.Memory.KernelTCP = ptr(int64(1)) }, "linux.resources.memory.kernelTCP", warn, "deprecated"}, //nolint:staticcheck // the deprecated field under test
-		{"intelRdt", func(s *specs.Spec) { s.Linux.IntelRdt = &specs.LinuxIntelRdt{ClosID: "c"} }, "linux.intelRdt", warn, "Intel RDT"},
-		{"netDevices", func(s *specs.Spec) { s.Linux.NetDevices = map[string]specs.LinuxNetDevice{"eth1": {}} }, "linux.netDevices", warn, "network devices"},
-		{"memoryPolicy", func(s *specs.Spec) { s.Linux.MemoryPolicy = &specs.LinuxMemoryPolicy{Mode: "MPOL_BIND"} }, "linux.memoryPolicy", warn, "memory policy"},
-		{"personality", func(s *specs.Spec) { s.Linux.Personality = &specs.LinuxPersonality{Domain: "LINUX32"} }, "linux.personality", warn, "not implemented"},
+		{"intelRdt", func(s *specs.Spec) { s.Linux.IntelRdt = &specs.LinuxIntelRdt{ClosID: "c"} }, "linux.intelRdt", fail, "not implemented"},
+		{"netDevices", func(s *specs.Spec) { s.Linux.NetDevices = map[string]specs.LinuxNetDevice{"eth1": {}} }, "linux.netDevices", fail, "not implemented"},
+		{"memoryPolicy", func(s *specs.Spec) { s.Linux.MemoryPolicy = &specs.LinuxMemoryPolicy{Mode: "MPOL_BIND"} }, "linux.memoryPolicy", fail, "not implemented"},
+		{"personality", func(s *specs.Spec) { s.Linux.Personality = &specs.LinuxPersonality{Domain: "LINUX32"} }, "linux.personality", fail, "not implemented"},
 		{"seccomp default action", func(s *specs.Spec) { s.Linux.Seccomp.DefaultAction = specs.ActKillProcess }, "linux.seccomp.defaultAction", fail, "SCMP_ACT_KILL_PROCESS"},
 		{"seccomp action", func(s *specs.Spec) { s.Linux.Seccomp.Syscalls[0].Action = specs.ActNotify }, "linux.seccomp.syscalls.0.action", fail, "SCMP_ACT_NOTIFY"},
 		{"seccomp listener", func(s *specs.Spec) { s.Linux.Seccomp.ListenerPath = "/run/l.sock" }, "linux.seccomp.listenerPath", fail, "listener"},
@@ -179,12 +179,12 @@ func TestUnsupportedUnknownLists(t *testing.T) {
 }
 
 // TestUnsupportedSeccompDisabled checks that a runtime without seccomp
-// warns about the whole profile, once.
+// refuses the whole profile, once.
 func TestUnsupportedSeccompDisabled(t *testing.T) {
 	f := doc()
 	f.Linux.Seccomp.Enabled = ptr(false)
 	got := Unsupported(base(), f)
-	if len(got) != 1 || got[0].Path != "linux.seccomp" || got[0].Severity != spec.SeverityWarning {
+	if len(got) != 1 || got[0].Path != "linux.seccomp" || got[0].Severity != spec.SeverityError {
 		t.Errorf("got %v", got)
 	}
 }
@@ -197,7 +197,7 @@ func TestUnsupportedMany(t *testing.T) {
 	s.Process.ApparmorProfile = "p"
 	s.Linux.Personality = &specs.LinuxPersonality{Domain: "LINUX"}
 	var paths []string
-	for _, p := range Unsupported(s, Document("")) {
+	for _, p := range Unsupported(s, doc()) {
 		paths = append(paths, p.Path)
 	}
 	if want := []string{"windows", "process.apparmorProfile", "linux.personality"}; !slices.Equal(paths, want) {
