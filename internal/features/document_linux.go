@@ -79,12 +79,19 @@ func Document(version string) *features.Features {
 				KnownFlags:     seccomp.KnownFlags(),
 				SupportedFlags: seccomp.SupportedFlags(),
 			},
-			// No code reads process.apparmorProfile, selinuxLabel,
-			// mountLabel, linux.intelRdt or linux.netDevices. Id-mapped
-			// bind mounts (idmap, ridmap, a mount's uidMappings) are made
-			// by internal/container/idmap_linux.go.
-			Apparmor:        &features.Apparmor{Enabled: &no},
-			Selinux:         &features.Selinux{Enabled: &no},
+			// The enabled flags say what this runtime has code for, as
+			// features.md defines them; what this host lacks is in the
+			// host annotations (ProbeHost). The exec labels
+			// (process.apparmorProfile, selinuxLabel) are written by
+			// process.SetExecLabel, linux.mountLabel goes into the
+			// mounts' data (rootfs), the memory policy is set by
+			// process.SetMemoryPolicy. No code reads linux.intelRdt or
+			// linux.netDevices yet. Id-mapped bind mounts (idmap,
+			// ridmap, a mount's uidMappings) are made by
+			// internal/container/idmap_linux.go.
+			Apparmor:        &features.Apparmor{Enabled: &yes},
+			Selinux:         &features.Selinux{Enabled: &yes},
+			MemoryPolicy:    &features.MemoryPolicy{Modes: memoryPolicyModes(), Flags: memoryPolicyFlags()},
 			IntelRdt:        &features.IntelRdt{Enabled: &no},
 			MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &yes}},
 			NetDevices:      &features.NetDevices{Enabled: &no},

@@ -38,11 +38,9 @@ func checkLinux(r *report, l *specs.Linux, lf *features.Linux, h *Host) {
 		r.refused("linux.netDevices", "moving network devices into the container is not implemented by this runtime: oci-create refuses the spec")
 	}
 	checkMemoryPolicy(r, l.MemoryPolicy, lf.MemoryPolicy, h)
-	// The document has no word for personality; no code of this runtime
-	// reads it yet.
-	if l.Personality != nil {
-		r.refused("linux.personality", "not implemented by this runtime: oci-create refuses the spec")
-	}
+	// linux.personality has no word in the document: package process
+	// sets the domain, and refuses any flag by name (the spec defines
+	// none).
 }
 
 // checkIntelRdt refuses linux.intelRdt without the code or without a

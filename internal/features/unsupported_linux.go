@@ -98,21 +98,10 @@ func checkProcess(r *report, p *specs.Process, lf *features.Linux, h *Host) {
 	if p.SelinuxLabel != "" {
 		checkHostFeature(r, "process.selinuxLabel", "SELinux labels", selinux(lf), h.NoSELinux)
 	}
-	// The features document has no word for these; no code of this
-	// runtime reads them yet, and a field is never left unapplied
-	// without a word.
-	for _, u := range []struct {
-		field string
-		v     any
-	}{
-		{"process.ioPriority", p.IOPriority},
-		{"process.scheduler", p.Scheduler},
-		{"process.execCPUAffinity", p.ExecCPUAffinity},
-	} {
-		if isSet(u.v) {
-			r.refused(u.field, "not implemented by this runtime: oci-create refuses the spec")
-		}
-	}
+	// process.scheduler, ioPriority and execCPUAffinity have no word in
+	// the features document: package process applies them, and refuses a
+	// value the kernel cannot take (SCHED_ISO, a FIFO policy without
+	// realtime runtime) naming the field, at create.
 	checkCapabilities(r, p.Capabilities, lf.Capabilities)
 }
 
