@@ -8,7 +8,15 @@
 // kernel has. `oci-runtime features` and `oci-spec features` print the
 // same document (Write).
 //
+// The document's enabled flags say what the runtime has code for; what
+// this machine lacks (an LSM, resctrl, NUMA nodes, a kernel's memory
+// policy mode) is probed by ProbeHost and carried in the document's
+// io.github.ocikit.host.* annotations. potentiallyUnsafeConfigAnnotations
+// lists the annotations the runtime acts on (org.ocikit.).
+//
 // Unsupported checks a spec against a document: it names every field this
-// runtime would ignore (a warning) or refuse at create (an error), for
-// `oci-spec validate --features`.
+// runtime or this host cannot honour, which oci-create refuses (an
+// error), and the few it runs without (a warning: other platforms'
+// fields, the deprecated kernel memory limits), for `oci-spec validate
+// --features` and for oci-create itself.
 package features

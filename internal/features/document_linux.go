@@ -96,9 +96,19 @@ func Document(version string) *features.Features {
 			MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &yes}},
 			NetDevices:      &features.NetDevices{Enabled: &no},
 		},
-		Annotations: annotations(version, ProbeHost("/")),
+		PotentiallyUnsafeConfigAnnotations: unsafeAnnotations(),
+		Annotations:                        annotations(version, ProbeHost("/")),
 	}
 }
+
+// unsafeAnnotations lists the config annotations this runtime acts on
+// (a name ending in "." is a prefix, as features.md has it), for an
+// engine that passes its users' annotations through to decide which to
+// filter: org.ocikit.userns makes oci-create allocate host IDs from a
+// pool and id-map the root filesystem. Every annotation the runtime
+// reads is in the org.ocikit. namespace; TestUnsafeAnnotationsCovered
+// fails when a runtime path reads one that is not listed here.
+func unsafeAnnotations() []string { return []string{"org.ocikit."} }
 
 // annotations are the runtime's version and the host's facts.
 func annotations(version string, h *Host) map[string]string {
