@@ -320,18 +320,7 @@ func TestBlkioRefused(t *testing.T) {
 			if c.name == "leaf-weight" && hostHasV1File("blkio", "blkio.leaf_weight") {
 				t.Skip("this kernel has CFQ's blkio.leaf_weight")
 			}
-			b := r.bundle("true")
-			b.spec.Linux.Resources = &specs.LinuxResources{BlockIO: &c.bio}
-			if err := b.write(); err != nil {
-				t.Fatal(err)
-			}
-			id := r.id(c.name)
-			res := r.oci("oci-create", "--bundle", b.dir, id)
-			if res.code != 1 {
-				t.Fatalf("oci-create: %s, want a refusal", res)
-			}
-			errLine(t, res, "oci-create", id, c.want...)
-			assertClean(t, r.root, id)
+			r.assertResourcesRefused(t, c.name, &specs.LinuxResources{BlockIO: &c.bio}, c.want...)
 		})
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // ctrCgroup is a container's cgroup directory in the hierarchy that holds
@@ -188,4 +190,23 @@ func pureV2Host() bool {
 func pidsMax(t *testing.T, pid int) string {
 	t.Helper()
 	return cgValue(t, pid, "pids", "pids.max", "pids.max")
+}
+
+// assertResourcesRefused creates a container with resources res and
+// checks oci-create refuses it with one error line holding want, leaving
+// nothing behind.
+func (r *rt) assertResourcesRefused(t *testing.T, name string, res *specs.LinuxResources, want ...string) {
+	t.Helper()
+	b := r.bundle("true")
+	b.spec.Linux.Resources = res
+	if err := b.write(); err != nil {
+		t.Fatal(err)
+	}
+	id := r.id(name)
+	out := r.oci("oci-create", "--bundle", b.dir, id)
+	if out.code != 1 {
+		t.Fatalf("oci-create: %s, want a refusal", out)
+	}
+	errLine(t, out, "oci-create", id, want...)
+	assertClean(t, r.root, id)
 }

@@ -140,18 +140,7 @@ func TestResourcesV2Refused(t *testing.T) {
 			if !c.v2only && hostHasV1("net_prio") {
 				t.Skip("the host has a v1 net_prio hierarchy")
 			}
-			b := r.bundle("true")
-			b.spec.Linux.Resources = &c.res
-			if err := b.write(); err != nil {
-				t.Fatal(err)
-			}
-			id := r.id(c.name)
-			res := r.oci("oci-create", "--bundle", b.dir, id)
-			if res.code != 1 {
-				t.Fatalf("oci-create: %s, want a refusal", res)
-			}
-			errLine(t, res, "oci-create", id, c.want...)
-			assertClean(t, r.root, id)
+			r.assertResourcesRefused(t, c.name, &c.res, c.want...)
 		})
 	}
 }

@@ -79,18 +79,7 @@ func TestResourcesMoreRefused(t *testing.T) {
 			if c.hybrid && !hybridHost() {
 				t.Skip("a refusal of hybrid hosts, where the v1 hierarchies hold these controllers")
 			}
-			b := r.bundle("true")
-			b.spec.Linux.Resources = &c.res
-			if err := b.write(); err != nil {
-				t.Fatal(err)
-			}
-			id := r.id(c.name)
-			res := r.oci("oci-create", "--bundle", b.dir, id)
-			if res.code != 1 {
-				t.Fatalf("oci-create: %s, want a refusal", res)
-			}
-			errLine(t, res, "oci-create", id, c.want...)
-			assertClean(t, r.root, id)
+			r.assertResourcesRefused(t, c.name, &c.res, c.want...)
 		})
 	}
 }
