@@ -142,6 +142,12 @@ func Exec(o *ExecOptions) (code, pid int, err error) {
 			return 0, 0, wrap(err)
 		}
 	}
+	// Likewise the container's resctrl group (linux.intelRdt), which the
+	// nsenter bootstrap does not join as it does the cgroups.
+	if err := rdtJoin(o.Store, id, p.pid); err != nil {
+		p.kill()
+		return 0, 0, wrap(err)
+	}
 	// The container's init must still be the one the state names: its
 	// namespaces were opened by pid.
 	if !state.Alive(rec.Pid, rec.InitStartTime) {
