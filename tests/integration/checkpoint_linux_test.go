@@ -1,0 +1,342 @@
+package integration
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/ocikit/ocikit/internal/criu"
+)
+
+// The checkpoint tools are not among the harness's tools: an OCIKIT_BIN
+// from make build has them; where the harness built the tools itself, into
+// a directory it removes at the end, they are built there too.
+var (
+	criuToolsOnce sync.Once
+	criuToolsErr  error
+)
+
+// criuTool returns the path of oci-checkpoint or oci-restore.
+func criuTool(t *testing.T, name string) string {
+	t.Helper()
+	p := filepath.Join(binDir, name)
+	if isExecutable(p) {
+		return p
+	}
+	criuToolsOnce.Do(func() {
+		root, err := moduleRoot()
+		if err != nil {
+			criuToolsErr = err
+			return
+		}
+		goTool, err := exec.LookPath("go")
+		if err != nil {
+			goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+		}
+		cmd := exec.Command(goTool, "build", "-o", binDir+"/", "./cmd/oci-checkpoint", "./cmd/oci-restore")
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Run(); err != nil {
+			criuToolsErr = fmt.Errorf("%w: %s", err, strings.TrimSpace(stderr.String()))
+		}
+	})
+	if criuToolsErr != nil {
+		t.Fatalf("build the checkpoint tools into %s: %v", binDir, criuToolsErr)
+	}
+	return p
+}
+
+// criuReason returns why criu cannot work here ("" when `criu check`
+// passes): its first error line, or that it is not installed.
+func criuReason(t *testing.T) string {
+	t.Helper()
+	bin, err := criu.Find("")
+	if err != nil {
+		return err.Error()
+	}
+	if err := criu.Check(bin); err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
+// needCRIU skips a test of the round trip where criu cannot work.
+func needCRIU(t *testing.T) {
+	t.Helper()
+	if reason := criuReason(t); reason != "" {
+		t.Skip(reason + " (the round trip runs where criu check passes: make vm-test)")
+	}
+}
+
+// counterBundle is a container counting in its root filesystem's
+// /tmp/count, one line every 0.2 s, with no network namespace (criu would
+// need ip and iptables to save one of its own) and its standard streams on
+// its own /dev/null, so nothing of the test's files is in its dump.
+func counterBundle(r *rt) *bundle {
+	b := r.bundle(sh("exec </dev/null >/dev/null 2>&1; i=0; while :; do i=$((i+1)); echo $i >> /tmp/count; sleep 0.2; done")...)
+	b.spec.Root.Readonly = false
+	ns := b.spec.Linux.Namespaces[:0]
+	for _, n := range b.spec.Linux.Namespaces {
+		if n.Type != "network" {
+			ns = append(ns, n)
+		}
+	}
+	b.spec.Linux.Namespaces = ns
+	return b
+}
+
+// counted reads the counter's lines and checks they are 1..N with no
+// restart and no gap; it returns N.
+func counted(t *testing.T, b *bundle) int {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(b.rootfs, "tmp", "count"))
+	if errors.Is(err, os.ErrNotExist) {
+		return 0
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.TrimSuffix(string(data), "\n")
+	if text == "" {
+		return 0
+	}
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		if l == "" && i == len(lines)-1 {
+			break // a write in progress
+		}
+		if n, err := strconv.Atoi(l); err != nil || n != i+1 {
+			t.Fatalf("count line %d is %q, want %d: the counter restarted or skipped (%q)", i+1, l, i+1, text)
+		}
+	}
+	return len(lines)
+}
+
+// waitCount waits until the counter has passed n.
+func waitCount(t *testing.T, b *bundle, n int) int {
+	t.Helper()
+	var got int
+	eventually(t, "the counter to pass "+strconv.Itoa(n), func() bool {
+		got = counted(t, b)
+		return got > n
+	})
+	return got
+}
+
+// TestCheckpointNoCRIU: where `criu check` fails (Debian's criu 3.17 on
+// this host's 6.18 kernel cannot read the vDSO), oci-checkpoint,
+// oci-runtime checkpoint and oci-restore fail with one line naming criu
+// check and criu's reason, and change nothing: the container runs on, no
+// image directory is made, no container is restored.
+func TestCheckpointNoCRIU(t *testing.T) {
+	r := newRT(t)
+	reason := criuReason(t)
+	if reason == "" {
+		t.Skip("criu check passes here: TestCheckpointRestore runs instead")
+	}
+	t.Parallel()
+	b := counterBundle(r)
+	id := r.id("nocriu")
+	r.detach(b, id)
+	img := filepath.Join(r.base, "img")
+
+	res := r.exec(runOpts{}, criuTool(t, "oci-checkpoint"), "--root", r.root, "--image-path", img, id)
+	if res.code != 1 {
+		t.Fatalf("oci-checkpoint: want exit 1, got %s", res)
+	}
+	errLine(t, res, "oci-checkpoint", id, "checkpoint: ", reason)
+	if !strings.HasPrefix(reason, "criu check: ") && !strings.Contains(reason, "criu not found") {
+		t.Errorf("reason %q names neither criu check nor a missing criu", reason)
+	}
+
+	res = r.oci("oci-runtime", "checkpoint", "--image-path", img, "--leave-running", id)
+	if res.code != 1 {
+		t.Fatalf("oci-runtime checkpoint: want exit 1, got %s", res)
+	}
+	errLine(t, res, "oci-runtime", id, reason)
+	if _, err := os.Stat(img); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("image directory made after a failed check: %v", err)
+	}
+	if st := r.state(id); st.Status != "running" {
+		t.Errorf("container is %s after the failed checkpoint, want running", st.Status)
+	}
+
+	// A restore checks criu before it makes anything: an image with
+	// ocikit's files but no criu images gets the same reason.
+	fake := r.dir("fake-img")
+	config, err := os.ReadFile(filepath.Join(b.dir, "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := `{"id":"` + id + `","bundle":"` + b.dir + `","rootfs":"` + b.rootfs + `"}`
+	for name, content := range map[string][]byte{"config.json": config, "ocikit.json": []byte(info)} {
+		if err := os.WriteFile(filepath.Join(fake, name), content, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rid := r.id("nocriu-restore")
+	res = r.exec(runOpts{}, criuTool(t, "oci-restore"), "--root", r.root, "--image-path", fake, "--detach", rid)
+	if res.code != 1 {
+		t.Fatalf("oci-restore: want exit 1, got %s", res)
+	}
+	errLine(t, res, "oci-restore", rid, "restore: ", reason)
+	if res := r.oci("oci-state", rid); res.code == 0 {
+		t.Errorf("oci-restore left a container after its failure: %s", res)
+	}
+	r.must("oci-delete", "--force", id)
+	assertClean(t, r.root, id, rid)
+}
+
+// TestCheckpointRestore: a counter checkpointed with oci-checkpoint stops
+// and its container is deleted; oci-restore --detach brings it back under
+// the same ID, and it counts on from where it was, never from 1 again.
+func TestCheckpointRestore(t *testing.T) {
+	r := newRT(t)
+	needCRIU(t)
+	b := counterBundle(r)
+	id := r.id("ckpt")
+	r.detach(b, id)
+	waitCount(t, b, 3)
+	img := filepath.Join(r.base, "img")
+	res := r.exec(runOpts{}, criuTool(t, "oci-checkpoint"), "--root", r.root, "--image-path", img, id)
+	if res.code != 0 {
+		t.Fatalf("oci-checkpoint: %s", res)
+	}
+	if res := r.oci("oci-state", id); res.code == 0 {
+		t.Fatalf("the container is still there after the checkpoint: %s", res.stdout)
+	}
+	n := counted(t, b)
+	for _, f := range []string{"config.json", "ocikit.json", "descriptors.json", "inventory.img"} {
+		if _, err := os.Stat(filepath.Join(img, f)); err != nil {
+			t.Errorf("image directory: %v", err)
+		}
+	}
+
+	res = r.exec(runOpts{}, criuTool(t, "oci-restore"), "--root", r.root, "--image-path", img, "--detach", id)
+	if res.code != 0 {
+		t.Fatalf("oci-restore: %s", res)
+	}
+	st := parseState(t, res.stdout)
+	if st.Status != "running" || st.Pid == 0 || st.Rootfs != b.rootfs {
+		t.Errorf("restored state: %+v", st)
+	}
+	got := waitCount(t, b, n+2)
+	t.Logf("counted %d before the checkpoint, %d after the restore", n, got)
+	checkRestoredCgroup(t, r, id, st.Pid)
+	r.must("oci-delete", "--force", id)
+	assertClean(t, r.root, id)
+}
+
+// checkRestoredCgroup checks that the restored init is in the cgroup the
+// restore made for the container, not in the runtime's.
+func checkRestoredCgroup(t *testing.T, r *rt, id string, pid int) {
+	t.Helper()
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cgroup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), id) {
+		t.Errorf("the restored init's cgroups do not name the container %s:\n%s", id, data)
+	}
+}
+
+// TestCheckpointLeaveRunning: with --leave-running the container keeps
+// running and counting after the checkpoint. Once it is deleted, the
+// checkpoint restored under another ID counts on from the number the
+// checkpoint saw, not from 1 (both write one file, so the restored
+// lines repeat what the first container wrote after the checkpoint).
+func TestCheckpointLeaveRunning(t *testing.T) {
+	r := newRT(t)
+	needCRIU(t)
+	b := counterBundle(r)
+	id := r.id("leave")
+	r.detach(b, id)
+	waitCount(t, b, 3)
+	img := filepath.Join(r.base, "img")
+	res := r.exec(runOpts{}, criuTool(t, "oci-checkpoint"), "--root", r.root, "--image-path", img, "--leave-running", id)
+	if res.code != 0 {
+		t.Fatalf("oci-checkpoint --leave-running: %s", res)
+	}
+	n := counted(t, b)
+	if st := r.state(id); st.Status != "running" {
+		t.Fatalf("container is %s after --leave-running", st.Status)
+	}
+	waitCount(t, b, n+2)
+	r.must("oci-delete", "--force", id)
+
+	// The restored shell's i is the checkpoint's, so its lines repeat
+	// the numbers after it: the file is checked only to grow.
+	before := len(strings.Split(readCount(t, b), "\n"))
+	id2 := r.id("leave-restored")
+	res = r.exec(runOpts{}, criuTool(t, "oci-restore"), "--root", r.root, "--image-path", img, "--detach", id2)
+	if res.code != 0 {
+		t.Fatalf("oci-restore: %s", res)
+	}
+	eventually(t, "the restored counter to write", func() bool {
+		return len(strings.Split(readCount(t, b), "\n")) > before+2
+	})
+	lines := strings.Split(strings.TrimSpace(readCount(t, b)), "\n")
+	last, _ := strconv.Atoi(lines[len(lines)-1])
+	if last <= n || last > n+len(lines)-before+2 {
+		t.Errorf("restored counter wrote %d, want just above the checkpoint's %d", last, n)
+	}
+	r.must("oci-delete", "--force", id2)
+	assertClean(t, r.root, id, id2)
+}
+
+func readCount(t *testing.T, b *bundle) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(b.rootfs, "tmp", "count"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+// TestRuntimeCheckpoint: runc's face, as an engine drives it:
+// oci-runtime checkpoint prints nothing and deletes the container;
+// oci-runtime restore --detach prints nothing and leaves it running with
+// the counter going on.
+func TestRuntimeCheckpoint(t *testing.T) {
+	r := newRT(t)
+	needCRIU(t)
+	b := counterBundle(r)
+	id := r.id("rt-ckpt")
+	r.detach(b, id)
+	waitCount(t, b, 3)
+	img := filepath.Join(r.base, "img")
+	work := filepath.Join(r.base, "work")
+	res := r.oci("oci-runtime", "checkpoint", "--image-path", img, "--work-path", work, id)
+	if res.code != 0 || res.stdout != "" {
+		t.Fatalf("oci-runtime checkpoint: %s", res)
+	}
+	if _, err := os.Stat(filepath.Join(work, "dump.log")); err != nil {
+		t.Errorf("criu's log is not in the work directory: %v", err)
+	}
+	n := counted(t, b)
+	pidFile := filepath.Join(r.base, "pid")
+	res = r.oci("oci-runtime", "restore", "--image-path", img, "--work-path", work, "--detach", "--pid-file", pidFile, id)
+	if res.code != 0 || res.stdout != "" {
+		t.Fatalf("oci-runtime restore: %s", res)
+	}
+	pid, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := r.state(id); st.Status != "running" || strconv.Itoa(st.Pid) != string(pid) {
+		t.Errorf("restored state %+v, pid file %q", st, pid)
+	}
+	waitCount(t, b, n+2)
+	r.must("oci-delete", "--force", id)
+	assertClean(t, r.root, id)
+}
