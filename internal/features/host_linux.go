@@ -73,7 +73,7 @@ func ProbeHost(root string) *Host {
 	// MPOL_WEIGHTED_INTERLEAVE came with Linux 6.9, together with its
 	// weights directory; a kernel without the directory has no mode.
 	if _, err := os.Stat(at("sys/kernel/mm/mempolicy/weighted_interleave")); err != nil {
-		h.NoModes[specs.MpolWeightedInterleave] = "this kernel has no MPOL_WEIGHTED_INTERLEAVE (Linux 6.9 and later; no /sys/kernel/mm/mempolicy/weighted_interleave)"
+		h.NoModes[specs.MpolWeightedInterleave] = "MPOL_WEIGHTED_INTERLEAVE is not supported by this kernel (Linux 6.9 and later have it; no /sys/kernel/mm/mempolicy/weighted_interleave)"
 	}
 	return h
 }

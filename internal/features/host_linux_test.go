@@ -154,7 +154,7 @@ func TestUnsupportedHost(t *testing.T) {
 		NoSELinux:  "SELinux is not active on this host (no /sys/fs/selinux/enforce)",
 		NoResctrl:  "resctrl is not mounted",
 		NUMANodes:  "0",
-		NoModes:    map[specs.MemoryPolicyModeType]string{specs.MpolWeightedInterleave: "this kernel has no MPOL_WEIGHTED_INTERLEAVE"},
+		NoModes:    map[specs.MemoryPolicyModeType]string{specs.MpolWeightedInterleave: "MPOL_WEIGHTED_INTERLEAVE is not supported by this kernel"},
 	}
 	for _, tc := range []struct {
 		name string
@@ -170,7 +170,7 @@ func TestUnsupportedHost(t *testing.T) {
 		{"intelRdt", func(s *specs.Spec) { s.Linux.IntelRdt = &specs.LinuxIntelRdt{ClosID: "c"} }, "linux.intelRdt", "resctrl is not mounted", false},
 		{"node offline", func(s *specs.Spec) {
 			s.Linux.MemoryPolicy = &specs.LinuxMemoryPolicy{Mode: specs.MpolBind, Nodes: "0-1"}
-		}, "linux.memoryPolicy.nodes", "node 1 is not online on this host (online nodes: 0)", false},
+		}, "linux.memoryPolicy.nodes", "node 1 not online on this host (online nodes: 0)", false},
 		{"weighted interleave", func(s *specs.Spec) {
 			s.Linux.MemoryPolicy = &specs.LinuxMemoryPolicy{Mode: specs.MpolWeightedInterleave, Nodes: "0"}
 		}, "linux.memoryPolicy.mode", "MPOL_WEIGHTED_INTERLEAVE", false},

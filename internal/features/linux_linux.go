@@ -108,7 +108,7 @@ func checkMemoryPolicy(r *report, mp *specs.LinuxMemoryPolicy, mf *features.Memo
 	}
 	if len(off) > 0 {
 		slices.Sort(off)
-		r.refused("linux.memoryPolicy.nodes", "node %d is not online on this host (online nodes: %s): oci-create refuses the spec", off[0], h.NUMANodes)
+		r.refused("linux.memoryPolicy.nodes", "node %d not online on this host (online nodes: %s): oci-create refuses the spec", off[0], h.NUMANodes)
 	}
 }
 
