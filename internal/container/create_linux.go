@@ -144,6 +144,9 @@ func build(o *CreateOptions, c *state.Container, b *bundleInfo, ids *state.IDRan
 		return nil, nil, err
 	}
 	defer ns.close()
+	if err := checkNetDevices(s, ns); err != nil {
+		return nil, nil, err
+	}
 	// The spec as created: exec takes the process defaults and the
 	// namespaces from it, and start and delete the hooks, whatever
 	// happens to the bundle afterwards. It is saved before the init
@@ -194,6 +197,15 @@ func build(o *CreateOptions, c *state.Container, b *bundleInfo, ids *state.IDRan
 		defer console.Close()
 	}
 
+	// Declared before the spawn: its deferred undo must see the err
+	// of any later step, and it holds the namespace open until then.
+	var nd netDevices
+	defer func() {
+		if err != nil {
+			nd.undo(logOr(o.Log))
+		}
+		nd.close()
+	}()
 	sp, err := spawn(&spawnRequest{
 		spec:    s,
 		ns:      ns,
@@ -206,7 +218,14 @@ func build(o *CreateOptions, c *state.Container, b *bundleInfo, ids *state.IDRan
 		// Go runtime (about 1.5 ms it would otherwise wait for), and
 		// before it gets its config: nothing of the container is made
 		// before they hold, and the process is in the cgroup already.
-		beforeConfig: func() error { return cg.Set(s.Linux.Resources, s.Linux.Devices...) },
+		// The network devices move then too, into the namespaces the
+		// init is already in.
+		beforeConfig: func(pid int) error {
+			if err := cg.Set(s.Linux.Resources, s.Linux.Devices...); err != nil {
+				return err
+			}
+			return nd.move(s, pid, o.ID, logOr(o.Log))
+		},
 		cfg: initproto.Config{
 			ID:           o.ID,
 			Spec:         s,

@@ -27,9 +27,9 @@ type spawnRequest struct {
 	cfg     initproto.Config
 	opts    *CreateOptions
 	bundle  string
-	// beforeConfig, when set, runs once the init exists and before it
-	// gets its Config; an error fails the spawn.
-	beforeConfig func() error
+	// beforeConfig, when set, runs once the init (pid) exists and
+	// before it gets its Config; an error fails the spawn.
+	beforeConfig func(pid int) error
 }
 
 // spawn launches the container's init and sends it its Config; it returns
@@ -83,7 +83,7 @@ func spawn(r *spawnRequest) (*spawned, error) {
 		r.cfg.HookState = hookState(r.spec, r.cfg.ID, 0, r.bundle, "")
 	}
 	if r.beforeConfig != nil {
-		if err := r.beforeConfig(); err != nil {
+		if err := r.beforeConfig(p.pid); err != nil {
 			p.kill()
 			return nil, err
 		}

@@ -1,0 +1,175 @@
+package integration
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// The linux.netDevices tests make veth pairs of their own, named
+// oknd<N> (the end that moves) and okp<N> (its peer, left on the host),
+// and touch no other device of the machine.
+
+// vethPair makes a veth pair on the host, gives the first end the
+// addresses (ip-addr arguments), sets it up, and returns its name. The
+// pair is deleted at the end if anything of it is left.
+func vethPair(t *testing.T, addrs ...string) (name, peer string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: moves host network devices")
+	}
+	n := rand.IntN(1 << 20)
+	name, peer = fmt.Sprintf("oknd%d", n), fmt.Sprintf("okp%d", n)
+	hostIP(t, "link", "add", name, "type", "veth", "peer", "name", peer)
+	t.Cleanup(func() {
+		exec.Command("ip", "link", "del", peer).Run()
+		exec.Command("ip", "link", "del", name).Run()
+	})
+	for _, a := range addrs {
+		hostIP(t, append(append([]string{"addr", "add"}, strings.Fields(a)...), "dev", name)...)
+	}
+	hostIP(t, "link", "set", name, "up")
+	return name, peer
+}
+
+// hostIP runs ip(8) on the host and returns its output.
+func hostIP(t *testing.T, args ...string) string {
+	t.Helper()
+	out, err := exec.Command("ip", args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("ip %s: %v: %s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// onHost says whether the host's network namespace has a device name.
+func onHost(name string) bool {
+	return exec.Command("ip", "link", "show", "dev", name).Run() == nil
+}
+
+// TestNetDevices moves a veth end into a container under another name:
+// inside it has its permanent address (not the one with a lifetime) and
+// is up; the host no longer has it. After delete it is not moved back
+// (the spec forbids it): the namespace goes, and the kernel destroys the
+// virtual device, its peer on the host with it.
+func TestNetDevices(t *testing.T) {
+	t.Parallel()
+	r := newRT(t)
+	name, peer := vethPair(t, "10.250.9.1/30", "10.250.9.5/30 valid_lft 300 preferred_lft 300")
+	b := r.bundle("sleep", "1000")
+	b.spec.Linux.NetDevices = map[string]specs.LinuxNetDevice{name: {Name: "eth1"}}
+	id, _ := r.started(b, "netdev")
+
+	res := r.oci("oci-exec", id, "ip", "addr", "show", "dev", "eth1")
+	if res.code != 0 {
+		t.Fatalf("oci-exec ip addr show dev eth1: %s", res)
+	}
+	if !strings.Contains(res.stdout, "inet 10.250.9.1/30") || !strings.Contains(res.stdout, ",UP") {
+		t.Errorf("eth1 inside: %q, want inet 10.250.9.1/30 and UP", res.stdout)
+	}
+	if strings.Contains(res.stdout, "10.250.9.5") {
+		t.Errorf("eth1 inside: %q: the address with a lifetime is not permanent and must stay out", res.stdout)
+	}
+	if onHost(name) {
+		t.Errorf("the host still has %s", name)
+	}
+	r.remove(id)
+	eventually(t, "the veth pair to go with the container's namespace", func() bool {
+		return !onHost(peer) && !onHost(name)
+	})
+}
+
+// TestNetDevicesTemplate: a name with %d is the kernel's to number:
+// two devices given the same template get net0 and net1.
+func TestNetDevicesTemplate(t *testing.T) {
+	t.Parallel()
+	r := newRT(t)
+	a, _ := vethPair(t)
+	c, _ := vethPair(t)
+	b := r.bundle("sleep", "1000")
+	b.spec.Linux.NetDevices = map[string]specs.LinuxNetDevice{a: {Name: "net%d"}, c: {Name: "net%d"}}
+	id, _ := r.started(b, "netdev-tmpl")
+	res := r.oci("oci-exec", id, "ip", "-o", "link", "show")
+	if res.code != 0 {
+		t.Fatalf("oci-exec ip link show: %s", res)
+	}
+	// ip shows a veth as NAME@ifPEER.
+	for _, want := range []string{": net0@", ": net1@"} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("devices inside: %q, want %q", res.stdout, want)
+		}
+	}
+	if onHost(a) || onHost(c) {
+		t.Errorf("the host still has %s or %s", a, c)
+	}
+	r.remove(id)
+}
+
+// TestNetDevicesRefused: each refusal is one error line naming the
+// field, and the device is left on the host as it was, address and up
+// state included, even when the create fails after the move.
+func TestNetDevicesRefused(t *testing.T) {
+	t.Parallel()
+	r := newRT(t)
+	name, _ := vethPair(t, "10.250.10.1/30")
+	for _, c := range []struct {
+		what string
+		edit func(s *specs.Spec)
+		want []string
+	}{
+		{"host netns", func(s *specs.Spec) {
+			s.Linux.Namespaces = withoutNS(s.Linux.Namespaces, specs.NetworkNamespace)
+		}, []string{"linux.netDevices: the container has no network namespace of its own"}},
+		// /proc/self is oci-create itself.
+		{"joined host netns", func(s *specs.Spec) {
+			s.Linux.Namespaces = append(withoutNS(s.Linux.Namespaces, specs.NetworkNamespace),
+				specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: "/proc/self/ns/net"})
+		}, []string{"/proc/self/ns/net", "linux.netDevices: this network namespace is the runtime's own"}},
+		{"name taken inside", func(s *specs.Spec) {
+			s.Linux.NetDevices[name] = specs.LinuxNetDevice{Name: "lo"}
+		}, []string{"linux.netDevices." + name + `.name: "lo" already exists in the container's network namespace`}},
+		{"no such device, after one moved", func(s *specs.Spec) {
+			s.Linux.NetDevices["okzz-none"] = specs.LinuxNetDevice{}
+		}, []string{"linux.netDevices.okzz-none: no such network device"}},
+		// createRuntime hooks run once the devices are in.
+		{"create fails after the move", func(s *specs.Spec) {
+			s.Hooks = &specs.Hooks{CreateRuntime: []specs.Hook{{Path: "/bin/false"}}}
+		}, []string{"createRuntime"}},
+	} {
+		t.Run(c.what, func(t *testing.T) {
+			b := r.bundle("true")
+			b.spec.Linux.NetDevices = map[string]specs.LinuxNetDevice{name: {Name: "eth1"}}
+			c.edit(b.spec)
+			if err := b.write(); err != nil {
+				t.Fatal(err)
+			}
+			id := r.id("netdev-refused")
+			res := r.oci("oci-create", "--bundle", b.dir, id)
+			if res.code == 0 {
+				t.Fatalf("oci-create: %s, want a refusal", res)
+			}
+			errLine(t, res, "oci-create", id, c.want...)
+			assertClean(t, r.root, id)
+			out := hostIP(t, "addr", "show", "dev", name)
+			if !strings.Contains(out, "inet 10.250.10.1/30") || !strings.Contains(out, ",UP") {
+				t.Errorf("%s on the host after the refusal: %q, want it up with 10.250.10.1/30", name, out)
+			}
+		})
+	}
+}
+
+// withoutNS returns namespaces without those of type typ.
+func withoutNS(nss []specs.LinuxNamespace, typ specs.LinuxNamespaceType) []specs.LinuxNamespace {
+	var out []specs.LinuxNamespace
+	for _, ns := range nss {
+		if ns.Type != typ {
+			out = append(out, ns)
+		}
+	}
+	return out
+}
