@@ -247,12 +247,13 @@ func cloneFlagOf(t specs.LinuxNamespaceType) uintptr {
 }
 
 // execSpec is what the exec role needs of the container's spec: the new
-// process and the container's seccomp filter, which applies to every
-// process in it.
+// process, and what applies to every process of the container: its
+// seccomp filter, its personality and its memory policy (an exec'd
+// process is not the init's child, so it inherits neither).
 func execSpec(s *specs.Spec, p *specs.Process) *specs.Spec {
 	es := &specs.Spec{Version: s.Version, Process: p}
-	if s.Linux != nil && s.Linux.Seccomp != nil {
-		es.Linux = &specs.Linux{Seccomp: s.Linux.Seccomp}
+	if l := s.Linux; l != nil && (l.Seccomp != nil || l.Personality != nil || l.MemoryPolicy != nil) {
+		es.Linux = &specs.Linux{Seccomp: l.Seccomp, Personality: l.Personality, MemoryPolicy: l.MemoryPolicy}
 	}
 	return es
 }

@@ -247,3 +247,26 @@ func TestExecCPUAffinity(t *testing.T) {
 		t.Errorf("final 9999: %s, want a failure naming process.execCPUAffinity.final", res)
 	}
 }
+
+// TestExecInheritsLinuxAttrs: a process oci-exec runs gets the
+// container's linux.personality and linux.memoryPolicy, as its init did.
+func TestExecInheritsLinuxAttrs(t *testing.T) {
+	t.Parallel()
+	r := newRT(t)
+	b := r.bundle("sleep", "1000")
+	b.spec.Linux.Personality = &specs.LinuxPersonality{Domain: specs.PerLinux32}
+	b.spec.Linux.MemoryPolicy = &specs.LinuxMemoryPolicy{Mode: specs.MpolInterleave, Nodes: "0"}
+	id, _ := r.started(b, "attrs")
+	defer r.remove(id)
+	res := r.oci("oci-exec", id, "sh", "-c", "uname -m; cat /proc/self/personality; cat /proc/self/numa_maps")
+	if res.code != 0 {
+		t.Fatalf("oci-exec: %s", res)
+	}
+	lines := strings.SplitN(res.stdout, "\n", 3)
+	if len(lines) < 3 || lines[0] != "i686" || lines[1] != "00000008" {
+		t.Errorf("uname -m, personality: %q, want i686 and 00000008", lines)
+	}
+	if !strings.Contains(res.stdout, "interleave:0") {
+		t.Errorf("numa_maps has no interleave:0 mapping:\n%s", res.stdout)
+	}
+}
