@@ -203,6 +203,11 @@ func build(o *CreateOptions, c *state.Container, b *bundleInfo, ids *state.IDRan
 	defer func() {
 		if err != nil {
 			nd.undo(logOr(o.Log))
+			// The resctrl group is outside the folder the caller
+			// removes; its record in the folder says what to undo.
+			if rerr := rdtRemove(c); rerr != nil {
+				logOr(o.Log).Warn("resctrl group left after the failed create", "container", o.ID, "error", rerr)
+			}
 		}
 		nd.close()
 	}()
@@ -218,10 +223,14 @@ func build(o *CreateOptions, c *state.Container, b *bundleInfo, ids *state.IDRan
 		// Go runtime (about 1.5 ms it would otherwise wait for), and
 		// before it gets its config: nothing of the container is made
 		// before they hold, and the process is in the cgroup already.
-		// The network devices move then too, into the namespaces the
-		// init is already in.
+		// The resctrl group, like the cgroup, holds before the init
+		// runs anything of the container's, and the network devices
+		// move into the namespaces the init is already in.
 		beforeConfig: func(pid int) error {
 			if err := cg.Set(s.Linux.Resources, s.Linux.Devices...); err != nil {
+				return err
+			}
+			if err := rdtCreate(c, o.ID, s.Linux.IntelRdt, pid); err != nil {
 				return err
 			}
 			return nd.move(s, pid, o.ID, logOr(o.Log))

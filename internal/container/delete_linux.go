@@ -58,6 +58,12 @@ func Delete(store *state.Store, id string, force bool, log *slog.Logger) error {
 	if err := cg.Destroy(); err != nil {
 		return cerr.E(id, "delete", "", err)
 	}
+	// The network devices of linux.netDevices are not moved out: the
+	// spec forbids it, and leaves them to the kernel as the namespace
+	// goes. The resctrl group is removed once its tasks are dead.
+	if err := rdtRemove(c); err != nil {
+		return cerr.E(id, "delete", "", err)
+	}
 	// The container is gone; the folder still holds its spec. A failed
 	// poststop hook is only logged: the spec wants the delete to go on.
 	if s, err := hookSpec(c); err == nil {
