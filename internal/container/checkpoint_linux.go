@@ -28,6 +28,9 @@ type imageInfo struct {
 	ID     string `json:"id"`
 	Bundle string `json:"bundle"`
 	Rootfs string `json:"rootfs"`
+	// ShellJob: the init shared its session with the runtime, so the
+	// dump was made as a shell job, and the restore must be too.
+	ShellJob bool `json:"shellJob,omitempty"`
 }
 
 // CRIUOptions are the criu settings checkpoint and restore share.
@@ -149,10 +152,20 @@ func checkpoint(o *CheckpointOptions, c *state.Container, rec *state.Record) err
 	if err != nil {
 		return err
 	}
+	// An init without a terminal is in the session and process group
+	// of the tool that created it, outside the container: criu dumps
+	// such a tree only as a shell job, which the restore must repeat.
+	shares, err := criu.SharesSession("/proc", rec.Pid)
+	if err != nil {
+		return err
+	}
+	common := o.common()
+	common.ShellJob = common.ShellJob || shares
 	// ocikit's own files go in before the dump: criu kills the tree
 	// when it is done, and by then everything a restore needs must be
 	// there.
-	if err := writeImageInfo(o.ImagePath, config, imageInfo{ID: rec.ID, Bundle: rec.Bundle, Rootfs: rec.Rootfs}); err != nil {
+	info := imageInfo{ID: rec.ID, Bundle: rec.Bundle, Rootfs: rec.Rootfs, ShellJob: common.ShellJob}
+	if err := writeImageInfo(o.ImagePath, config, info); err != nil {
 		return err
 	}
 	if err := criu.SaveDescriptors(o.ImagePath, desc); err != nil {
@@ -162,7 +175,7 @@ func checkpoint(o *CheckpointOptions, c *state.Container, rec *state.Record) err
 	for _, dst := range externalMounts(s) {
 		mounts[dst] = dst // the name criu records; restore binds the source under it
 	}
-	d := criu.DumpOptions{Common: o.common(), Pid: rec.Pid, LeaveRunning: o.LeaveRunning}
+	d := criu.DumpOptions{Common: common, Pid: rec.Pid, LeaveRunning: o.LeaveRunning}
 	d.Mounts = mounts
 	args, err := d.Args()
 	if err != nil {

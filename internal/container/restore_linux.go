@@ -62,10 +62,13 @@ func Restore(o *RestoreOptions) (int, *state.Record, error) {
 	if os.Geteuid() != 0 {
 		return 0, nil, wrap(errors.New("a rootless runtime cannot restore a container (criu needs root)"))
 	}
-	b, err := restoreBundle(o)
+	b, shellJob, err := restoreBundle(o)
 	if err != nil {
 		return 0, nil, wrap(err)
 	}
+	// A tree dumped as a shell job is restored as one (into this
+	// tool's session), or criu refuses it.
+	o.ShellJob = o.ShellJob || shellJob
 	if b.spec.Process != nil && b.spec.Process.Terminal && !o.ShellJob {
 		return 0, nil, wrap(errors.New("process.terminal: a container with a terminal can be restored only with --shell-job"))
 	}
@@ -107,20 +110,22 @@ func Restore(o *RestoreOptions) (int, *state.Record, error) {
 }
 
 // restoreBundle reads the spec and root filesystem to restore into: the
-// given bundle's, or those the checkpoint recorded.
-func restoreBundle(o *RestoreOptions) (*bundleInfo, error) {
+// given bundle's, or those the checkpoint recorded. It also tells whether
+// the checkpoint was made as a shell job.
+func restoreBundle(o *RestoreOptions) (*bundleInfo, bool, error) {
 	info, config, err := readImageInfo(o.ImagePath)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if o.Bundle == "" {
 		s, err := spec.Parse(config)
 		if err != nil {
-			return nil, fmt.Errorf("spec in %q: %w", o.ImagePath, err)
+			return nil, false, fmt.Errorf("spec in %q: %w", o.ImagePath, err)
 		}
-		return &bundleInfo{dir: info.Bundle, rootfs: info.Rootfs, spec: s, config: config}, nil
+		return &bundleInfo{dir: info.Bundle, rootfs: info.Rootfs, spec: s, config: config}, info.ShellJob, nil
 	}
-	return loadBundle(&CreateOptions{ID: o.ID, Bundle: o.Bundle})
+	b, err := loadBundle(&CreateOptions{ID: o.ID, Bundle: o.Bundle})
+	return b, info.ShellJob, err
 }
 
 // restoreInto makes the container's cgroup, runs criu restore and

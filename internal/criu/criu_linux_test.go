@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -162,5 +163,29 @@ func TestCheckFails(t *testing.T) {
 	}
 	if err := Check(ok); err != nil {
 		t.Errorf("passing check: %v", err)
+	}
+}
+
+func TestParseStatIDs(t *testing.T) {
+	pgrp, sid, err := parseStatIDs([]byte("42 (a) b (c)) S 1 40 41 0 -1 4194560 0"))
+	if err != nil || pgrp != 40 || sid != 41 {
+		t.Errorf("parseStatIDs = %d, %d, %v; want 40, 41", pgrp, sid, err)
+	}
+	for _, bad := range []string{"42 no name", "42 (x) S 1", "42 (x) S 1 a 2"} {
+		if _, _, err := parseStatIDs([]byte(bad)); err == nil {
+			t.Errorf("parseStatIDs(%q): no error", bad)
+		}
+	}
+}
+
+func TestSharesSession(t *testing.T) {
+	// The test runs in go test's session, which it does not lead.
+	shares, err := SharesSession("/proc", os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sid, _, _ := syscall.RawSyscall(syscall.SYS_GETSID, 0, 0, 0)
+	if want := int(sid) != os.Getpid() || syscall.Getpgrp() != os.Getpid(); shares != want {
+		t.Errorf("SharesSession = %v, want %v", shares, want)
 	}
 }
