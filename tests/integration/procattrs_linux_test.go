@@ -270,3 +270,34 @@ func TestExecInheritsLinuxAttrs(t *testing.T) {
 		t.Errorf("numa_maps has no interleave:0 mapping:\n%s", res.stdout)
 	}
 }
+
+// TestExecConsoleSize: an exec'd process with a terminal and
+// process.consoleSize sees that size on its terminal.
+func TestExecConsoleSize(t *testing.T) {
+	t.Parallel()
+	r := newRT(t)
+	b := r.bundle("sleep", "1000")
+	id, _ := r.started(b, "size")
+	defer r.remove(id)
+	data, err := json.Marshal(specs.Process{
+		Terminal:    true,
+		ConsoleSize: &specs.Box{Height: 30, Width: 100},
+		Args:        []string{"stty", "size"},
+		Env:         []string{"PATH=/bin"},
+		Cwd:         "/",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(r.dir("process"), "process.json")
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sock, output := consoleReceiver(t, r)
+	if res := r.oci("oci-exec", "--console-socket", sock, "--process", file, id); res.code != 0 {
+		t.Fatalf("oci-exec: %s", res)
+	}
+	if out := output(); out != "30 100\n" {
+		t.Errorf("stty size = %q, want 30 100", out)
+	}
+}
