@@ -1,8 +1,9 @@
 // Package process turns the container's init into the user's process: it
 // applies, on the one OS thread that will call execve, the spec's rlimits,
 // oomScoreAdj, scheduler, ioPriority, umask, noNewPrivileges, user and
-// groups, capabilities (all five sets) and cwd, marks every file descriptor that must not leak
-// close-on-exec, finds the program in the container's PATH, and execs.
+// groups, capabilities (all five sets) and cwd, marks every file
+// descriptor that must not leak close-on-exec, finds the program in the
+// container's PATH, and execs.
 //
 // Setup applies a whole specs.Process in runc's order; the steps it is
 // made of (SetRlimits, SetOOMScoreAdj, SetScheduler, SetIOPriority,
@@ -10,12 +11,16 @@
 // SetCredentials, SetCwd) are exported for a process that joins an
 // existing container. SetAffinity and ParseCPUList serve the runtime's
 // side of execCPUAffinity, which binds the exec'd process from outside.
+// SetPersonality, SetMemoryPolicy and SetExecLabel apply what the program
+// inherits through execve besides its credentials (linux.personality,
+// linux.memoryPolicy, the AppArmor or SELinux label of the exec); the
+// caller applies them before Setup, while it still has its privileges.
 //
 // After pivot_root the path /proc is the container's, shaped by the image
 // and the spec, so this package never reads or writes a /proc file by
 // path there: LastCap asks the kernel (PR_CAPBSET_READ), and the
-// oom_score_adj write, the setgroups read and the close-on-exec fallback
-// go through ProcFS, a verified procfs root whose files are opened with
+// oom_score_adj write, the exec label write, the setgroups read and the
+// close-on-exec fallback go through ProcFS, a verified procfs root whose files are opened with
 // openat2 crossing no mount and no symlink. containerinit writes the
 // sysctls through it too.
 //
