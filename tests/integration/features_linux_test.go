@@ -21,7 +21,8 @@ import (
 // what containers get: each namespace type, every capability, a sample of
 // the mount options, every seccomp action, architecture and supported
 // flag; and that what it disclaims (systemd cgroups, rdma, id-mapped
-// mounts) oci-create refuses as `oci-spec validate --features` predicts.
+// mounts, what the host lacks) oci-create refuses as `oci-spec validate
+// --features` predicts (host_refusals_linux_test.go has the host's).
 
 // featuresDoc runs oci-spec features, checks that oci-runtime features
 // prints the same document, and decodes it.
@@ -295,8 +296,9 @@ func TestFeaturesSeccompFlagsArchs(t *testing.T) {
 }
 
 // TestFeaturesUnsupported checks, against the document oci-spec prints,
-// that what features.Unsupported calls refused oci-create refuses, and
-// that a container with a field it calls ignored runs.
+// that what features.Unsupported calls refused oci-create refuses (an
+// AppArmor profile where the host has no AppArmor among them), and that
+// a container with a field it warns about runs.
 func TestFeaturesUnsupported(t *testing.T) {
 	t.Parallel()
 	f := featuresDoc(newRT(t))
@@ -316,10 +318,11 @@ func TestFeaturesUnsupported(t *testing.T) {
 				UIDMappings: []specs.LinuxIDMapping{{ContainerID: 0, HostID: 1000, Size: 1}},
 				GIDMappings: []specs.LinuxIDMapping{{ContainerID: 0, HostID: 1000, Size: 1}}})
 		}, fmt.Sprintf("mounts.%d.uidMappings", len(spec.Default().Mounts)), spec.SeverityError},
-		{"personality", func(s *specs.Spec, _ string) {
-			s.Linux.Personality = &specs.LinuxPersonality{Domain: specs.PerLinux}
-		}, "linux.personality", spec.SeverityWarning},
-		{"apparmor", func(s *specs.Spec, _ string) { s.Process.ApparmorProfile = "ocikit-test" }, "process.apparmorProfile", spec.SeverityWarning},
+		{"kernel-memory", func(s *specs.Spec, _ string) {
+			kmem := int64(64 << 20)
+			s.Linux.Resources = &specs.LinuxResources{Memory: &specs.LinuxMemory{Kernel: &kmem}} //nolint:staticcheck // the deprecated field under test
+		}, "linux.resources.memory.kernel", spec.SeverityWarning},
+		{"apparmor", func(s *specs.Spec, _ string) { s.Process.ApparmorProfile = "ocikit-test" }, "process.apparmorProfile", spec.SeverityError},
 		{"bind-data", func(s *specs.Spec, src string) {
 			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/tmp/m", Type: "bind", Source: src, Options: []string{"rbind", "size=1m"}})
 		}, fmt.Sprintf("mounts.%d.options.1", len(spec.Default().Mounts)), spec.SeverityWarning},
@@ -328,6 +331,9 @@ func TestFeaturesUnsupported(t *testing.T) {
 			t.Parallel()
 			if c.name == "rdma" && f.Linux.Cgroup.Rdma != nil && *f.Linux.Cgroup.Rdma {
 				t.Skip("the kernel has the rdma controller: rdma_linux_test.go checks the device refusal")
+			}
+			if _, lacks := f.Annotations[ocfeatures.HostNoAppArmor]; c.name == "apparmor" && !lacks {
+				t.Skip("AppArmor is enabled here: TestAppArmorProfile applies a profile")
 			}
 			r := newRT(t)
 			b := r.bundle("true")
