@@ -84,6 +84,38 @@ func TestNetDevices(t *testing.T) {
 	})
 }
 
+// TestNetDevicesJoinedNetNS: the devices go into a network namespace the
+// spec joins by path, and stay there after delete, as the spec wants:
+// that namespace belongs to whoever made it.
+func TestNetDevicesJoinedNetNS(t *testing.T) {
+	t.Parallel()
+	r := newRT(t)
+	name, _ := vethPair(t, "10.250.11.1/30")
+	// The namespace's owner: a process of its own, killed at the end.
+	holder := exec.Command("unshare", "--net", "sleep", "1000")
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { holder.Process.Kill(); holder.Wait() })
+	netns := fmt.Sprintf("/proc/%d/ns/net", holder.Process.Pid)
+	eventually(t, "unshare to enter its network namespace", func() bool {
+		return nsLink(t, fmt.Sprint(holder.Process.Pid), "net") != nsLink(t, "self", "net")
+	})
+	b := r.bundle("sleep", "1000")
+	b.spec.Linux.Namespaces = append(withoutNS(b.spec.Linux.Namespaces, specs.NetworkNamespace),
+		specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: netns})
+	b.spec.Linux.NetDevices = map[string]specs.LinuxNetDevice{name: {Name: "eth1"}}
+	id, _ := r.started(b, "netdev-joined")
+	r.remove(id)
+	out, err := exec.Command("nsenter", "--net="+netns, "ip", "addr", "show", "dev", "eth1").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "inet 10.250.11.1/30") || !strings.Contains(string(out), ",UP") {
+		t.Errorf("eth1 in %s after delete: %q (%v), want it up with 10.250.11.1/30", netns, out, err)
+	}
+	if onHost(name) {
+		t.Errorf("%s is back on the host: the spec forbids moving it out", name)
+	}
+}
+
 // TestNetDevicesTemplate: a name with %d is the kernel's to number:
 // two devices given the same template get net0 and net1.
 func TestNetDevicesTemplate(t *testing.T) {
