@@ -85,16 +85,17 @@ func Document(version string) *features.Features {
 			// (process.apparmorProfile, selinuxLabel) are written by
 			// process.SetExecLabel, linux.mountLabel goes into the
 			// mounts' data (rootfs), the memory policy is set by
-			// process.SetMemoryPolicy. No code reads linux.intelRdt or
-			// linux.netDevices yet. Id-mapped bind mounts (idmap,
-			// ridmap, a mount's uidMappings) are made by
+			// process.SetMemoryPolicy, linux.intelRdt by package
+			// resctrl (schemata lines, a monitoring group), and
+			// linux.netDevices by package netdev. Id-mapped bind mounts
+			// (idmap, ridmap, a mount's uidMappings) are made by
 			// internal/container/idmap_linux.go.
 			Apparmor:        &features.Apparmor{Enabled: &yes},
 			Selinux:         &features.Selinux{Enabled: &yes},
 			MemoryPolicy:    &features.MemoryPolicy{Modes: memoryPolicyModes(), Flags: memoryPolicyFlags()},
-			IntelRdt:        &features.IntelRdt{Enabled: &no},
+			IntelRdt:        &features.IntelRdt{Enabled: &yes, Schemata: &yes, Monitoring: &yes},
 			MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &yes}},
-			NetDevices:      &features.NetDevices{Enabled: &no},
+			NetDevices:      &features.NetDevices{Enabled: &yes},
 		},
 		PotentiallyUnsafeConfigAnnotations: unsafeAnnotations(),
 		Annotations:                        annotations(version, ProbeHost("/")),
