@@ -116,6 +116,11 @@ func loadBundle(o *CreateOptions) (*bundleInfo, error) {
 	if err != nil {
 		return nil, wrap(err)
 	}
+	// A field this runtime or this host cannot honour stops the create
+	// here, named, before anything is made: none is silently ignored.
+	if err := refuseUnsupported(s, o.Log); err != nil {
+		return nil, wrap(err)
+	}
 	rootfsPath := s.Root.Path
 	if !filepath.IsAbs(rootfsPath) {
 		rootfsPath = filepath.Join(bundle, rootfsPath)
