@@ -139,6 +139,16 @@ func checkpoint(o *CheckpointOptions, c *state.Container, rec *state.Record) err
 	if err := checkpointable(s); err != nil {
 		return err
 	}
+	// criu dumps a tree whose session leader is outside its pid
+	// namespace in no mode; one in its own namespace but not led by the
+	// init only as a shell job, which the restore must repeat.
+	sess, err := criu.ReadSession("/proc", rec.Pid)
+	if err != nil {
+		return err
+	}
+	if sess.Outside {
+		return errors.New("the container's init does not lead its session, which belongs to the process that created the container, outside its pid namespace: criu cannot dump it (run the program under setsid)")
+	}
 	bin, err := findCRIU(o.CRIU)
 	if err != nil {
 		return err
@@ -152,15 +162,8 @@ func checkpoint(o *CheckpointOptions, c *state.Container, rec *state.Record) err
 	if err != nil {
 		return err
 	}
-	// An init without a terminal is in the session and process group
-	// of the tool that created it, outside the container: criu dumps
-	// such a tree only as a shell job, which the restore must repeat.
-	shares, err := criu.SharesSession("/proc", rec.Pid)
-	if err != nil {
-		return err
-	}
 	common := o.common()
-	common.ShellJob = common.ShellJob || shares
+	common.ShellJob = common.ShellJob || !sess.Leader
 	// ocikit's own files go in before the dump: criu kills the tree
 	// when it is done, and by then everything a restore needs must be
 	// there.

@@ -166,26 +166,35 @@ func TestCheckFails(t *testing.T) {
 	}
 }
 
-func TestParseStatIDs(t *testing.T) {
-	pgrp, sid, err := parseStatIDs([]byte("42 (a) b (c)) S 1 40 41 0 -1 4194560 0"))
-	if err != nil || pgrp != 40 || sid != 41 {
-		t.Errorf("parseStatIDs = %d, %d, %v; want 40, 41", pgrp, sid, err)
-	}
-	for _, bad := range []string{"42 no name", "42 (x) S 1", "42 (x) S 1 a 2"} {
-		if _, _, err := parseStatIDs([]byte(bad)); err == nil {
-			t.Errorf("parseStatIDs(%q): no error", bad)
+func TestParseSession(t *testing.T) {
+	for _, c := range []struct {
+		name, status string
+		want         Session
+	}{
+		{"leader in its namespace", "Name:\tsh\nNStgid:\t170\t1\nNSpid:\t170\t1\nNSpgid:\t170\t1\nNSsid:\t170\t1\n", Session{Leader: true}},
+		{"session outside", "NSpid:\t170\t1\nNSpgid:\t99\t0\nNSsid:\t98\t0\n", Session{Outside: true}},
+		{"member inside", "NSpid:\t171\t2\nNSpgid:\t170\t1\nNSsid:\t170\t1\n", Session{}},
+		{"no namespace", "NSpid:\t5\nNSpgid:\t5\nNSsid:\t5\n", Session{Leader: true}},
+	} {
+		got, err := parseSession([]byte(c.status))
+		if err != nil || got != c.want {
+			t.Errorf("%s: parseSession = %+v, %v; want %+v", c.name, got, err, c.want)
 		}
+	}
+	if _, err := parseSession([]byte("NSpid:\t1\nNSsid:\t1\n")); err == nil {
+		t.Error("no NSpgid: no error")
 	}
 }
 
-func TestSharesSession(t *testing.T) {
-	// The test runs in go test's session, which it does not lead.
-	shares, err := SharesSession("/proc", os.Getpid())
+func TestReadSession(t *testing.T) {
+	// go test does not make the test its own session.
+	s, err := ReadSession("/proc", os.Getpid())
 	if err != nil {
 		t.Fatal(err)
 	}
 	sid, _, _ := syscall.RawSyscall(syscall.SYS_GETSID, 0, 0, 0)
-	if want := int(sid) != os.Getpid() || syscall.Getpgrp() != os.Getpid(); shares != want {
-		t.Errorf("SharesSession = %v, want %v", shares, want)
+	want := int(sid) == os.Getpid() && syscall.Getpgrp() == os.Getpid()
+	if s.Leader != want || s.Outside {
+		t.Errorf("ReadSession = %+v, want leader %v, not outside", s, want)
 	}
 }

@@ -1,50 +1,69 @@
 package criu
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 )
 
-// SharesSession reports whether the process pid, the root of a tree to
-// dump, is not the leader of its own session and process group: it shares
-// them with a process outside the tree (the runtime that started it), which
-// criu refuses to dump ("A session leader of ... is outside of its pid
-// namespace") unless told it is a shell job. An ocikit init without a
-// terminal keeps the session of the tool that created it.
-func SharesSession(procRoot string, pid int) (bool, error) {
-	p := filepath.Join(procRoot, strconv.Itoa(pid), "stat")
-	b, err := os.ReadFile(p)
-	if err != nil {
-		return false, fmt.Errorf("read %q: %w", p, err)
-	}
-	pgrp, sid, err := parseStatIDs(b)
-	if err != nil {
-		return false, fmt.Errorf("read %q: %w", p, err)
-	}
-	return pgrp != pid || sid != pid, nil
+// Session is where the root of a tree to dump stands in its session and
+// process group, in its own pid namespace, as criu sees it.
+type Session struct {
+	// Leader: the process leads its session and its process group.
+	Leader bool
+	// Outside: its session's leader is outside its pid namespace (the
+	// namespace shows the session as 0). criu cannot dump such a tree,
+	// shell job or not: "A session leader of ... is outside of its pid
+	// namespace". An ocikit init without a terminal keeps the session
+	// of the tool that created it, so its program must call setsid.
+	Outside bool
 }
 
-// parseStatIDs returns the process group and session of a /proc/PID/stat
-// line: fields 5 and 6, counted after the command name, which may hold
-// spaces and parentheses and ends at the last ')'.
-func parseStatIDs(b []byte) (pgrp, sid int, err error) {
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0, 0, fmt.Errorf("no command name in %q", b)
+// ReadSession reads the session of pid from its status file (NSpid,
+// NSpgid, NSsid: the last number of each is the innermost namespace's).
+func ReadSession(procRoot string, pid int) (Session, error) {
+	p := filepath.Join(procRoot, strconv.Itoa(pid), "status")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return Session{}, fmt.Errorf("read %q: %w", p, err)
 	}
-	f := bytes.Fields(b[i+1:])
-	// state ppid pgrp session ...
-	if len(f) < 4 {
-		return 0, 0, fmt.Errorf("short stat line %q", b)
+	s, err := parseSession(b)
+	if err != nil {
+		return Session{}, fmt.Errorf("read %q: %w", p, err)
 	}
-	if pgrp, err = strconv.Atoi(string(f[2])); err != nil {
-		return 0, 0, fmt.Errorf("process group in %q: %w", b, err)
+	return s, nil
+}
+
+func parseSession(b []byte) (Session, error) {
+	ids := map[string]int{}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		key, val, ok := strings.Cut(sc.Text(), ":")
+		if !ok || (key != "NSpid" && key != "NSpgid" && key != "NSsid") {
+			continue
+		}
+		f := strings.Fields(val)
+		if len(f) == 0 {
+			return Session{}, fmt.Errorf("empty %s", key)
+		}
+		n, err := strconv.Atoi(f[len(f)-1])
+		if err != nil {
+			return Session{}, fmt.Errorf("%s: %w", key, err)
+		}
+		ids[key] = n
 	}
-	if sid, err = strconv.Atoi(string(f[3])); err != nil {
-		return 0, 0, fmt.Errorf("session in %q: %w", b, err)
+	for _, k := range []string{"NSpid", "NSpgid", "NSsid"} {
+		if _, ok := ids[k]; !ok {
+			return Session{}, fmt.Errorf("no %s line", k)
+		}
 	}
-	return pgrp, sid, nil
+	pid := ids["NSpid"]
+	return Session{
+		Leader:  ids["NSpgid"] == pid && ids["NSsid"] == pid,
+		Outside: ids["NSsid"] == 0,
+	}, nil
 }

@@ -78,12 +78,20 @@ func needCRIU(t *testing.T) {
 	}
 }
 
-// counterBundle is a container counting in its root filesystem's
-// /tmp/count, one line every 0.2 s, with no network namespace (criu would
-// need ip and iptables to save one of its own) and its standard streams on
-// its own /dev/null, so nothing of the test's files is in its dump.
+// counter counts in /tmp/count, one line every 0.2 s, with its standard
+// streams on the container's own /dev/null, so nothing of the test's
+// files is in its dump.
+const counter = "exec </dev/null >/dev/null 2>&1; i=0; while :; do i=$((i+1)); echo $i >> /tmp/count; sleep 0.2; done"
+
+// counterBundle is a container running counter in its root filesystem,
+// with no network namespace (criu would need ip and iptables to save one
+// of its own). ocikit's init without a terminal keeps the session of the
+// tool that created it, outside the container's pid namespace, which
+// criu cannot dump; so the counter runs under setsid, as the leader of a
+// session of its own (busybox's setsid calls setsid() without forking,
+// the init not leading a process group).
 func counterBundle(r *rt) *bundle {
-	b := r.bundle(sh("exec </dev/null >/dev/null 2>&1; i=0; while :; do i=$((i+1)); echo $i >> /tmp/count; sleep 0.2; done")...)
+	b := r.bundle("setsid", "sh", "-c", counter)
 	b.spec.Root.Readonly = false
 	ns := b.spec.Linux.Namespaces[:0]
 	for _, n := range b.spec.Linux.Namespaces {
@@ -195,6 +203,32 @@ func TestCheckpointNoCRIU(t *testing.T) {
 	}
 	r.must("oci-delete", "--force", id)
 	assertClean(t, r.root, id, rid)
+}
+
+// TestCheckpointNotSessionLeader: a container whose init is still in its
+// creator's session is refused in one line saying why and what to do,
+// before criu is looked for, and runs on; no image directory is made.
+func TestCheckpointNotSessionLeader(t *testing.T) {
+	r := newRT(t)
+	t.Parallel()
+	b := counterBundle(r)
+	b.spec.Process.Args = sh(counter)
+	id := r.id("nosid")
+	r.detach(b, id)
+	img := filepath.Join(r.base, "img")
+	res := r.exec(runOpts{}, criuTool(t, "oci-checkpoint"), "--root", r.root, "--image-path", img, id)
+	if res.code != 1 {
+		t.Fatalf("oci-checkpoint: want exit 1, got %s", res)
+	}
+	errLine(t, res, "oci-checkpoint", id, "does not lead its session", "setsid")
+	if _, err := os.Stat(img); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("image directory made after the refusal: %v", err)
+	}
+	if st := r.state(id); st.Status != "running" {
+		t.Errorf("container is %s after the refusal, want running", st.Status)
+	}
+	r.must("oci-delete", "--force", id)
+	assertClean(t, r.root, id)
 }
 
 // TestCheckpointRestore: a counter checkpointed with oci-checkpoint stops
