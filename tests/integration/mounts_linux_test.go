@@ -40,6 +40,9 @@ func TestMounts(t *testing.T) {
 		specs.Mount{Destination: "/tmp", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "nodev", "mode=1777"}},
 		specs.Mount{Destination: "/data", Type: "bind", Source: host, Options: []string{"bind", "ro"}},
 		specs.Mount{Destination: "/scratch", Type: "tmpfs", Source: "tmpfs", Options: []string{"size=2m", "mode=700"}},
+		// A relative destination (runtime-spec 1.2) is taken relative
+		// to the container's "/".
+		specs.Mount{Destination: "relative", Type: "tmpfs", Source: "tmpfs", Options: []string{"size=1m"}},
 	)
 	out := r.inside(b, `cat /proc/self/mountinfo; echo ---
 cat /data/hello
@@ -68,6 +71,7 @@ stat -c %a /tmp /scratch`)
 		{"/tmp", "tmpfs", []string{"rw", "nosuid", "nodev"}, nil},
 		{"/data", "", []string{"ro"}, nil},
 		{"/scratch", "tmpfs", nil, []string{"size=2048k", "mode=700"}},
+		{"/relative", "tmpfs", nil, []string{"size=1024k"}},
 	}
 	for _, c := range checks {
 		m, ok := ms[c.point]
