@@ -205,3 +205,45 @@ func withoutNS(nss []specs.LinuxNamespace, typ specs.LinuxNamespaceType) []specs
 	}
 	return out
 }
+
+// TestNetDevicesRootless: an ordinary user's runtime cannot take a
+// device out of the host's namespace; the create is refused naming the
+// field, and the device stays.
+func TestNetDevicesRootless(t *testing.T) {
+	t.Parallel()
+	r := newRT(t)
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		t.Skip("needs setpriv (util-linux) to run the tools as another user")
+	}
+	name, _ := vethPair(t, "10.250.12.1/30")
+	const u = "12346"
+	r.traversable()
+	b := r.bundle()
+	state := r.dir("rootless-state")
+	chownTree(t, b.dir, 12346, 12346)
+	chownTree(t, state, 12346, 12346)
+	as := runOpts{
+		prefix: []string{setpriv, "--reuid=" + u, "--regid=" + u, "--clear-groups"},
+		env:    []string{"HOME=/nonexistent"},
+	}
+	for _, args := range [][]string{
+		{"--bundle", b.dir, "--rootless"},
+		{"--bundle", b.dir, "set", "process.terminal", "false", "linux.netDevices", `{"` + name + `":{"name":"eth1"}}`},
+	} {
+		if res := r.exec(as, "oci-spec", args...); res.code != 0 {
+			t.Fatalf("oci-spec %s: %s", strings.Join(args, " "), res)
+		}
+	}
+	id := r.id("netdev-rootless")
+	res := r.exec(as, "oci-create", "--root", state, "--bundle", b.dir, id)
+	if res.code == 0 {
+		r.exec(runOpts{}, "oci-delete", "--root", state, "--force", id)
+		t.Fatalf("oci-create as uid %s: %s, want a refusal", u, res)
+	}
+	errLine(t, res, "oci-create", id, "linux.netDevices: moving a host network device needs a runtime run as root")
+	assertClean(t, state, id)
+	if out := hostIP(t, "addr", "show", "dev", name); !strings.Contains(out, "inet 10.250.12.1/30") {
+		t.Errorf("%s on the host after the refusal: %q", name, out)
+	}
+}
