@@ -74,7 +74,7 @@ func checkPlatforms(r *report, s *specs.Spec) {
 		field string
 		v     any
 	}{
-		{"windows", s.Windows}, {"solaris", s.Solaris}, {"vm", s.VM}, {"zos", s.ZOS},
+		{"windows", s.Windows}, {"solaris", s.Solaris}, {"vm", s.VM}, {"zos", s.ZOS}, {"freebsd", s.FreeBSD},
 	} {
 		if isSet(p.v) {
 			r.ignored(p.field, "ignored: this runtime makes Linux containers only")

@@ -108,6 +108,7 @@ func TestUnsupported(t *testing.T) {
 		{"solaris", func(s *specs.Spec) { s.Solaris = &specs.Solaris{Milestone: "m"} }, "solaris", warn, "Linux containers only"},
 		{"vm", func(s *specs.Spec) { s.VM = &specs.VM{Kernel: specs.VMKernel{Path: "/k"}} }, "vm", warn, "Linux containers only"},
 		{"zos", func(s *specs.Spec) { s.ZOS = &specs.ZOS{Namespaces: []specs.ZOSNamespace{{Type: "pid"}}} }, "zos", warn, "Linux containers only"},
+		{"freebsd", func(s *specs.Spec) { s.FreeBSD = &specs.FreeBSD{Jail: &specs.FreeBSDJail{Host: "new"}} }, "freebsd", warn, "Linux containers only"},
 		{"commandLine", func(s *specs.Spec) { s.Process.CommandLine = "a b" }, "process.commandLine", warn, "Windows"},
 		{"username", func(s *specs.Spec) { s.Process.User.Username = "bob" }, "process.user.username", warn, "Windows"},
 		{"apparmor", func(s *specs.Spec) { s.Process.ApparmorProfile = "p" }, "process.apparmorProfile", fail, "not implemented"},
