@@ -23,6 +23,7 @@ func vethPair(t *testing.T, addrs ...string) (name, peer string) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: moves host network devices")
 	}
+	needIproute2(t)
 	n := rand.IntN(1 << 20)
 	name, peer = fmt.Sprintf("oknd%d", n), fmt.Sprintf("okp%d", n)
 	hostIP(t, "link", "add", name, "type", "veth", "peer", "name", peer)
@@ -35,6 +36,15 @@ func vethPair(t *testing.T, addrs ...string) (name, peer string) {
 	}
 	hostIP(t, "link", "set", name, "up")
 	return name, peer
+}
+
+// needIproute2 skips unless ip(8) is iproute2's: busybox's ip (the v2
+// guest's) names a veth's peer itself and would leave the pair to chance.
+func needIproute2(t *testing.T) {
+	t.Helper()
+	if out, err := exec.Command("ip", "-V").CombinedOutput(); err != nil || !strings.Contains(string(out), "iproute2") {
+		t.Skip("needs iproute2's ip(8) to make veth pairs")
+	}
 }
 
 // hostIP runs ip(8) on the host and returns its output.
