@@ -66,32 +66,52 @@ func onHost(name string) bool {
 // inside it has its permanent address (not the one with a lifetime) and
 // is up; the host no longer has it. After delete it is not moved back
 // (the spec forbids it): the namespace goes, and the kernel destroys the
-// virtual device, its peer on the host with it.
+// virtual device, its peer on the host with it. With a user namespace
+// the container's network namespace belongs to it, which changes
+// nothing for root's runtime.
 func TestNetDevices(t *testing.T) {
 	t.Parallel()
-	r := newRT(t)
-	name, peer := vethPair(t, "10.250.9.1/30", "10.250.9.5/30 valid_lft 300 preferred_lft 300")
-	b := r.bundle("sleep", "1000")
-	b.spec.Linux.NetDevices = map[string]specs.LinuxNetDevice{name: {Name: "eth1"}}
-	id, _ := r.started(b, "netdev")
+	for i, userNS := range []bool{false, true} {
+		name := "plain"
+		if userNS {
+			name = "userns"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			r := newRT(t)
+			addr := fmt.Sprintf("10.250.%d.1/30", 20+i)
+			dev, peer := vethPair(t, addr, fmt.Sprintf("10.250.%d.5/30 valid_lft 300 preferred_lft 300", 20+i))
+			b := r.bundle("sleep", "1000")
+			if userNS {
+				const hostID = 100000
+				r.traversable()
+				chownTree(t, b.rootfs, hostID, hostID)
+				b.spec.Linux.Namespaces = append(b.spec.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
+				b.spec.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: hostID, Size: 65536}}
+				b.spec.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: hostID, Size: 65536}}
+			}
+			b.spec.Linux.NetDevices = map[string]specs.LinuxNetDevice{dev: {Name: "eth1"}}
+			id, _ := r.started(b, "netdev")
 
-	res := r.oci("oci-exec", id, "ip", "addr", "show", "dev", "eth1")
-	if res.code != 0 {
-		t.Fatalf("oci-exec ip addr show dev eth1: %s", res)
+			res := r.oci("oci-exec", id, "ip", "addr", "show", "dev", "eth1")
+			if res.code != 0 {
+				t.Fatalf("oci-exec ip addr show dev eth1: %s", res)
+			}
+			if !strings.Contains(res.stdout, "inet "+addr) || !strings.Contains(res.stdout, ",UP") {
+				t.Errorf("eth1 inside: %q, want inet %s and UP", res.stdout, addr)
+			}
+			if strings.Contains(res.stdout, ".5/30") {
+				t.Errorf("eth1 inside: %q: the address with a lifetime is not permanent and must stay out", res.stdout)
+			}
+			if onHost(dev) {
+				t.Errorf("the host still has %s", dev)
+			}
+			r.remove(id)
+			eventually(t, "the veth pair to go with the container's namespace", func() bool {
+				return !onHost(peer) && !onHost(dev)
+			})
+		})
 	}
-	if !strings.Contains(res.stdout, "inet 10.250.9.1/30") || !strings.Contains(res.stdout, ",UP") {
-		t.Errorf("eth1 inside: %q, want inet 10.250.9.1/30 and UP", res.stdout)
-	}
-	if strings.Contains(res.stdout, "10.250.9.5") {
-		t.Errorf("eth1 inside: %q: the address with a lifetime is not permanent and must stay out", res.stdout)
-	}
-	if onHost(name) {
-		t.Errorf("the host still has %s", name)
-	}
-	r.remove(id)
-	eventually(t, "the veth pair to go with the container's namespace", func() bool {
-		return !onHost(peer) && !onHost(name)
-	})
 }
 
 // TestNetDevicesJoinedNetNS: the devices go into a network namespace the
