@@ -64,9 +64,10 @@ func Check(bin string) error {
 
 // FirstError returns criu's first error message in a log: the text of
 // the first line that starts with "Error", without criu's
-// "Error (file.c:line): " source position. It returns "" when there is
-// none.
+// "Error (file.c:line): " source position, passing over a helper's bare
+// exit status. It returns "" when there is none.
 func FirstError(r io.Reader) string {
+	first := ""
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
 	for sc.Scan() {
@@ -83,10 +84,34 @@ func FirstError(r io.Reader) string {
 		msg := strings.TrimPrefix(line, "Error")
 		if strings.HasPrefix(msg, " (") {
 			if _, rest, ok := strings.Cut(msg, "): "); ok {
-				return strings.TrimSpace(rest)
+				msg = rest
 			}
 		}
-		return strings.TrimSpace(strings.TrimPrefix(msg, ":"))
+		msg = strings.TrimSpace(strings.TrimPrefix(msg, ":"))
+		if first == "" {
+			first = msg
+		}
+		// A helper's exit status (criu runs tar for a tmpfs, ip for a
+		// network namespace) says less than the line after it.
+		if !strings.HasPrefix(msg, "exited, status=") {
+			return msg
+		}
+	}
+	return first
+}
+
+// HelperOutput returns the first line a helper program criu ran wrote
+// into its log (criu's own lines start with a timestamp in parentheses):
+// "tar: unrecognized option '--no-unquote'" when the tar on PATH is not
+// GNU tar. It returns "" when there is none.
+func HelperOutput(r io.Reader) string {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line != "" && !strings.HasPrefix(line, "(") {
+			return line
+		}
 	}
 	return ""
 }
@@ -135,9 +160,16 @@ func Run(bin string, args []string, logFile string, stdio [3]*os.File, extra []*
 		return fmt.Errorf("%s: run %q: %w", op, bin, err)
 	}
 	msg := ""
-	if f, ferr := os.Open(logFile); ferr == nil {
-		msg = FirstError(f)
-		f.Close()
+	if b, ferr := os.ReadFile(logFile); ferr == nil {
+		msg = FirstError(bytes.NewReader(b))
+		if h := HelperOutput(bytes.NewReader(b)); msg != "" && h != "" {
+			msg += " (" + h + ")"
+		}
+		if msg == "" {
+			// No Error line: criu's last words, often a helper's
+			// (tar, ip) complaint, say more than its exit status.
+			msg = exitText(ee, bytes.NewBuffer(b))
+		}
 	}
 	if msg == "" {
 		msg = exitText(ee, &out)

@@ -17,12 +17,25 @@ func TestFirstError(t *testing.T) {
 			"mnt: No mapping for 42:(null) mountpoint"},
 		{"bare", "Warn: x\nError: something broke\n", "something broke"},
 		{"none", "Looks good.\n", ""},
+		{"helper exit", "(00.2) Error (criu/util.c:642): exited, status=1\n(00.2) Error (criu/filesystems.c:426): Can't dump tmpfs content\n",
+			"Can't dump tmpfs content"},
+		{"only helper exit", "(00.2) Error (criu/util.c:642): exited, status=1\n", "exited, status=1"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if got := FirstError(strings.NewReader(c.log)); got != c.want {
 				t.Errorf("FirstError = %q, want %q", got, c.want)
 			}
 		})
+	}
+}
+
+func TestHelperOutput(t *testing.T) {
+	log := "(00.1) mnt: x\ntar: unrecognized option '--no-unquote'\nBusyBox v1.35.0\n(00.2) Error (criu/util.c:642): exited, status=1\n"
+	if got := HelperOutput(strings.NewReader(log)); got != "tar: unrecognized option '--no-unquote'" {
+		t.Errorf("HelperOutput = %q", got)
+	}
+	if got := HelperOutput(strings.NewReader("(00.1) a\n(00.2) b\n")); got != "" {
+		t.Errorf("HelperOutput of criu's own lines = %q", got)
 	}
 }
 
