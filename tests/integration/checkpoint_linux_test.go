@@ -1,60 +1,19 @@
 package integration
 
 import (
-	"bytes"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/ocikit/ocikit/internal/criu"
 )
 
-// The checkpoint tools are not among the harness's tools: an OCIKIT_BIN
-// from make build has them; where the harness built the tools itself, into
-// a directory it removes at the end, they are built there too.
-var (
-	criuToolsOnce sync.Once
-	criuToolsErr  error
-)
-
-// criuTool returns the path of oci-checkpoint or oci-restore.
-func criuTool(t *testing.T, name string) string {
-	t.Helper()
-	p := filepath.Join(binDir, name)
-	if isExecutable(p) {
-		return p
-	}
-	criuToolsOnce.Do(func() {
-		root, err := moduleRoot()
-		if err != nil {
-			criuToolsErr = err
-			return
-		}
-		goTool, err := exec.LookPath("go")
-		if err != nil {
-			goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
-		}
-		cmd := exec.Command(goTool, "build", "-o", binDir+"/", "./cmd/oci-checkpoint", "./cmd/oci-restore")
-		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		if err := cmd.Run(); err != nil {
-			criuToolsErr = fmt.Errorf("%w: %s", err, strings.TrimSpace(stderr.String()))
-		}
-	})
-	if criuToolsErr != nil {
-		t.Fatalf("build the checkpoint tools into %s: %v", binDir, criuToolsErr)
-	}
-	return p
-}
+// The harness builds (or finds in OCIKIT_BIN) the checkpoint tools too.
+func init() { tools = append(tools, "oci-checkpoint", "oci-restore") }
 
 // criuFailed fails the test with a tool's result and the end of criu's
 // log, which in the guest is the only place the reason can be read.
@@ -210,7 +169,7 @@ func TestCheckpointNoCRIU(t *testing.T) {
 	r.detach(b, id)
 	img := filepath.Join(r.base, "img")
 
-	res := r.exec(runOpts{}, criuTool(t, "oci-checkpoint"), "--root", r.root, "--image-path", img, id)
+	res := r.oci("oci-checkpoint", "--image-path", img, id)
 	if res.code != 1 {
 		t.Fatalf("oci-checkpoint: want exit 1, got %s", res)
 	}
@@ -245,7 +204,7 @@ func TestCheckpointNoCRIU(t *testing.T) {
 		}
 	}
 	rid := r.id("nocriu-restore")
-	res = r.exec(runOpts{}, criuTool(t, "oci-restore"), "--root", r.root, "--image-path", fake, "--detach", rid)
+	res = r.oci("oci-restore", "--image-path", fake, "--detach", rid)
 	if res.code != 1 {
 		t.Fatalf("oci-restore: want exit 1, got %s", res)
 	}
@@ -268,7 +227,7 @@ func TestCheckpointNotSessionLeader(t *testing.T) {
 	id := r.id("nosid")
 	r.detach(b, id)
 	img := filepath.Join(r.base, "img")
-	res := r.exec(runOpts{}, criuTool(t, "oci-checkpoint"), "--root", r.root, "--image-path", img, id)
+	res := r.oci("oci-checkpoint", "--image-path", img, id)
 	if res.code != 1 {
 		t.Fatalf("oci-checkpoint: want exit 1, got %s", res)
 	}
@@ -294,7 +253,7 @@ func TestCheckpointRestore(t *testing.T) {
 	r.detach(b, id)
 	waitCount(t, b, 3)
 	img := filepath.Join(r.base, "img")
-	res := r.exec(runOpts{}, criuTool(t, "oci-checkpoint"), "--root", r.root, "--image-path", img, id)
+	res := r.oci("oci-checkpoint", "--image-path", img, id)
 	if res.code != 0 {
 		criuFailed(t, "oci-checkpoint", res, filepath.Join(img, "dump.log"))
 	}
@@ -308,7 +267,7 @@ func TestCheckpointRestore(t *testing.T) {
 		}
 	}
 
-	res = r.exec(runOpts{}, criuTool(t, "oci-restore"), "--root", r.root, "--image-path", img, "--detach", id)
+	res = r.oci("oci-restore", "--image-path", img, "--detach", id)
 	if res.code != 0 {
 		criuFailed(t, "oci-restore", res, filepath.Join(img, "restore.log"))
 	}
@@ -349,7 +308,7 @@ func TestCheckpointLeaveRunning(t *testing.T) {
 	r.detach(b, id)
 	waitCount(t, b, 3)
 	img := filepath.Join(r.base, "img")
-	res := r.exec(runOpts{}, criuTool(t, "oci-checkpoint"), "--root", r.root, "--image-path", img, "--leave-running", id)
+	res := r.oci("oci-checkpoint", "--image-path", img, "--leave-running", id)
 	if res.code != 0 {
 		criuFailed(t, "oci-checkpoint --leave-running", res, filepath.Join(img, "dump.log"))
 	}
@@ -364,7 +323,7 @@ func TestCheckpointLeaveRunning(t *testing.T) {
 	// the numbers after it: the file is checked only to grow.
 	before := len(strings.Split(readCount(t, b), "\n"))
 	id2 := r.id("leave-restored")
-	res = r.exec(runOpts{}, criuTool(t, "oci-restore"), "--root", r.root, "--image-path", img, "--detach", id2)
+	res = r.oci("oci-restore", "--image-path", img, "--detach", id2)
 	if res.code != 0 {
 		criuFailed(t, "oci-restore", res, filepath.Join(img, "restore.log"))
 	}
@@ -391,8 +350,8 @@ func readCount(t *testing.T, b *bundle) string {
 
 // TestRuntimeCheckpoint: runc's face, as an engine drives it:
 // oci-runtime checkpoint prints nothing and deletes the container;
-// oci-runtime restore --detach prints nothing and leaves it running with
-// the counter going on.
+// oci-runtime restore --bundle --detach prints nothing and leaves it
+// running with the counter going on.
 func TestRuntimeCheckpoint(t *testing.T) {
 	r := newRT(t)
 	needCRIU(t)
@@ -411,7 +370,9 @@ func TestRuntimeCheckpoint(t *testing.T) {
 	}
 	n := counted(t, b)
 	pidFile := filepath.Join(r.base, "pid")
-	res = r.oci("oci-runtime", "restore", "--image-path", img, "--work-path", work, "--detach", "--pid-file", pidFile, id)
+	// Engines name the bundle, and runc's options they always pass.
+	res = r.oci("oci-runtime", "restore", "--image-path", img, "--work-path", work, "--bundle", b.dir,
+		"--detach", "--pid-file", pidFile, "--no-pivot", "--manage-cgroups-mode", "soft", id)
 	if res.code != 0 || res.stdout != "" {
 		criuFailed(t, "oci-runtime restore", res, filepath.Join(work, "restore.log"))
 	}
@@ -424,5 +385,110 @@ func TestRuntimeCheckpoint(t *testing.T) {
 	}
 	waitCount(t, b, n+2)
 	r.must("oci-delete", "--force", id)
+	assertClean(t, r.root, id)
+}
+
+// TestCheckpointRefused: what is refused before criu is looked for, each
+// in one line, changing nothing: a created container, a paused one; a
+// restore from a directory that is no ocikit checkpoint, with
+// --console-socket, or with --no-subreaper in the foreground.
+func TestCheckpointRefused(t *testing.T) {
+	r := newRT(t)
+	t.Parallel()
+	b := counterBundle(r)
+	img := filepath.Join(r.base, "img")
+
+	created := r.id("ck-created")
+	r.create(b, created)
+	res := r.oci("oci-checkpoint", "--image-path", img, created)
+	if res.code != 1 {
+		t.Fatalf("checkpoint of a created container: want exit 1, got %s", res)
+	}
+	errLine(t, res, "oci-checkpoint", created, "container is created, not running")
+
+	paused := r.id("ck-paused")
+	r.detach(b, paused)
+	r.must("oci-pause", paused)
+	res = r.oci("oci-checkpoint", "--image-path", img, paused)
+	if res.code != 1 {
+		t.Fatalf("checkpoint of a paused container: want exit 1, got %s", res)
+	}
+	errLine(t, res, "oci-checkpoint", paused, "paused", "resume it")
+	if st := r.state(paused); st.Status != "paused" {
+		t.Errorf("paused container is %s after the refusal", st.Status)
+	}
+	if _, err := os.Stat(img); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("image directory made by a refused checkpoint: %v", err)
+	}
+
+	rid := r.id("rs-refused")
+	res = r.oci("oci-restore", "--image-path", r.dir("empty"), "--detach", rid)
+	if res.code != 1 {
+		t.Fatalf("restore from an empty directory: want exit 1, got %s", res)
+	}
+	errLine(t, res, "oci-restore", rid, "not an ocikit checkpoint", "ocikit.json")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--console-socket", "/nonexistent.sock", "--detach"}, "--console-socket"},
+		{[]string{"--no-subreaper"}, "--no-subreaper needs --detach"},
+	} {
+		res = r.oci("oci-restore", append(append([]string{"--image-path", img}, c.args...), rid)...)
+		if res.code != 2 || !strings.Contains(res.stderr, c.want) {
+			t.Errorf("oci-restore %q: want exit 2 naming %s, got %s", c.args, c.want, res)
+		}
+	}
+	if res := r.oci("oci-state", rid); res.code == 0 {
+		t.Errorf("a refused restore left a container: %s", res.stdout)
+	}
+	r.must("oci-delete", "--force", created, paused)
+	assertClean(t, r.root, created, paused, rid)
+}
+
+// TestRestoreForeground: oci-restore without --detach is the restored
+// program's parent: it runs until the program ends (here killed with
+// oci-kill), exits with its status, 128+9, and deletes the container.
+func TestRestoreForeground(t *testing.T) {
+	r := newRT(t)
+	needCRIU(t)
+	b := counterBundle(r)
+	id := r.id("fg")
+	r.detach(b, id)
+	waitCount(t, b, 3)
+	img := filepath.Join(r.base, "img")
+	if res := r.oci("oci-checkpoint", "--image-path", img, id); res.code != 0 {
+		criuFailed(t, "oci-checkpoint", res, filepath.Join(img, "dump.log"))
+	}
+	n := counted(t, b)
+	done := make(chan result, 1)
+	go func() {
+		res, err := r.tryExec(runOpts{}, "oci-restore", "--root", r.root, "--image-path", img, id)
+		if err != nil {
+			res.stderr += err.Error()
+		}
+		done <- res
+	}()
+	var early *result
+	eventually(t, "the restored counter to pass "+strconv.Itoa(n+2), func() bool {
+		select {
+		case res := <-done:
+			early = &res
+			return true
+		default:
+		}
+		return counted(t, b) > n+2
+	})
+	if early != nil {
+		criuFailed(t, "oci-restore (foreground) ended early", *early, filepath.Join(img, "restore.log"))
+	}
+	if st := r.state(id); st.Status != "running" {
+		t.Fatalf("restored container is %s, want running", st.Status)
+	}
+	r.must("oci-kill", id, "KILL")
+	res := <-done
+	if res.code != 137 {
+		t.Errorf("oci-restore: want exit 137 (SIGKILL), got %s", res)
+	}
 	assertClean(t, r.root, id)
 }
