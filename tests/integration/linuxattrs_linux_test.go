@@ -28,7 +28,8 @@ func (r *rt) runFails(b *bundle, want ...string) {
 
 // TestPersonality: linux.personality LINUX32 makes uname report a 32-bit
 // machine inside, and the host sees persona 8 on the container's process,
-// through the waiter and the start. A flag is refused by name.
+// through the waiter and the start; an oci-exec process has it too. A
+// flag is refused by name.
 func TestPersonality(t *testing.T) {
 	t.Parallel()
 	if runtime.GOARCH != "amd64" {
@@ -57,6 +58,10 @@ func TestPersonality(t *testing.T) {
 		r.must("oci-start", id)
 		if got := hostPersonality(t, st.Pid); got != "00000008" {
 			t.Errorf("running: /proc/%d/personality %q, want 00000008", st.Pid, got)
+		}
+		// A process oci-exec adds takes the container's personality.
+		if got := strings.TrimSpace(r.must("oci-exec", id, "uname", "-m")); got != "i686" {
+			t.Errorf("oci-exec uname -m: %q, want i686", got)
 		}
 		r.must("oci-delete", "--force", id)
 	})
@@ -89,8 +94,8 @@ func hostPersonality(t *testing.T, pid int) string {
 
 // TestMemoryPolicy: linux.memoryPolicy is the program's task policy,
 // which /proc/PID/numa_maps shows on each mapping that has none of its
-// own, inside and from the host. The machines this runs on have node 0
-// alone, so every policy names node 0.
+// own, inside, from the host and in an oci-exec process. The machines
+// this runs on have node 0 alone, so every policy names node 0.
 func TestMemoryPolicy(t *testing.T) {
 	t.Parallel()
 	if _, err := os.Stat("/proc/self/numa_maps"); err != nil {
@@ -146,6 +151,10 @@ func TestMemoryPolicy(t *testing.T) {
 			}
 			if got := policyOf(string(data)); got != tc.want {
 				t.Errorf("/proc/%d/numa_maps: policy %q, want %q", st.Pid, got, tc.want)
+			}
+			// A process oci-exec adds takes the container's policy.
+			if got := policyOf(r.must("oci-exec", id, "head", "-n1", "/proc/self/numa_maps")); got != tc.want {
+				t.Errorf("oci-exec: numa_maps policy %q, want %q", got, tc.want)
 			}
 			r.must("oci-delete", "--force", id)
 		})
