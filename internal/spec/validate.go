@@ -91,6 +91,7 @@ func Problems(s *specs.Spec) []Problem {
 	}
 	checkMounts(&c, s.Mounts, minor)
 	checkHooks(&c, s.Hooks)
+	checkDeadlineHooks(&c, s)
 	if s.Linux == nil {
 		c.errorf("linux", "required")
 	} else {

@@ -158,3 +158,20 @@ func digits(s string) bool {
 	}
 	return true
 }
+
+// checkDeadlineHooks refuses startContainer hooks for a SCHED_DEADLINE
+// process without SCHED_FLAG_RESET_ON_FORK: the init takes the policy at
+// create, and the kernel refuses fork to a deadline task (EAGAIN), so the
+// hooks it must start later could never run.
+func checkDeadlineHooks(c *collector, s *specs.Spec) {
+	p := s.Process
+	if p == nil || p.Scheduler == nil || p.Scheduler.Policy != specs.SchedDeadline || s.Hooks == nil || len(s.Hooks.StartContainer) == 0 {
+		return
+	}
+	for _, f := range p.Scheduler.Flags {
+		if f == specs.SchedFlagResetOnFork {
+			return
+		}
+	}
+	c.errorf("hooks.startContainer", "a SCHED_DEADLINE process (process.scheduler) cannot fork to run these hooks; add SCHED_FLAG_RESET_ON_FORK to process.scheduler.flags")
+}
