@@ -6,10 +6,11 @@
 // kernel's loop.ko and bfq.ko (from /lib/modules/RELEASE, the release read
 // from the image's header; left out, with a log line, where absent), so
 // the blkio tests can attach loop devices of their own with BFQ, and the
-// socket diag modules criu needs. It also carries the host's criu and
-// apparmor_parser at their own paths with their shared libraries and
-// loader (found through DT_NEEDED; left out, with a log line, where
-// absent), with /usr/sbin on PATH and securityfs mounted, for the
+// modules criu's kernel probe needs. It also carries the host's criu,
+// GNU tar (criu saves tmpfs files with it) and apparmor_parser at their
+// own paths with their shared libraries and loader (found through
+// DT_NEEDED; left out, with a log line, where absent), with /usr/sbin
+// and /usr/bin first on PATH, securityfs mounted and lo up, for the
 // checkpoint and AppArmor tests. The host this project is developed on is
 // hybrid (v1 controllers, an empty unified hierarchy), so the guest is
 // where the v2 code paths meet a real kernel.

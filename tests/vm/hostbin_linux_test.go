@@ -14,14 +14,16 @@ import (
 // guestHostBinaries are host programs the guest carries at their own
 // paths, although they are dynamically linked: CRIU for the checkpoint
 // tests (criu needs the kernel it checkpoints, and the host's 6.18 vdso
-// defeats Debian's criu 3.17, while the guest's 6.1 does not) and
-// apparmor_parser for the AppArmor tests (the guest's kernel has
-// AppArmor, the host's does not). Debian builds neither statically, so
-// each comes with the shared libraries it names and the dynamic loader;
-// a program absent from the host is left out with a log line and the
-// tests needing it skip in the guest.
+// defeats Debian's criu 3.17, while the guest's 6.1 does not), GNU tar,
+// which criu runs with options busybox's tar lacks to save a tmpfs's
+// files, and apparmor_parser for the AppArmor tests (the guest's kernel
+// has AppArmor, the host's does not). Debian builds none of them
+// statically, so each comes with the shared libraries it names and the
+// dynamic loader; a program absent from the host is left out with a log
+// line and the tests needing it skip in the guest.
 var guestHostBinaries = []string{
 	"/usr/sbin/criu",
+	"/usr/bin/tar",
 	"/usr/sbin/apparmor_parser",
 }
 

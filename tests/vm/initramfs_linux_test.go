@@ -61,7 +61,9 @@ exec switch_root /newroot /ocikit/guest.sh
 // in the root cgroup, which the no-internal-processes rule exempts, so
 // the containers' cgroups are created directly below it.
 const stage2Template = `#!/bin/sh
-export PATH=/bin:/usr/sbin HOME=/root
+# The host programs under /usr come first: GNU tar, which criu needs,
+# before busybox's applet of the same name.
+export PATH=/usr/sbin:/usr/bin:/bin HOME=/root
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 # AppArmor (the 6.1 kernel's default LSM) is loaded and read through
