@@ -141,13 +141,15 @@ func checkpoint(o *CheckpointOptions, c *state.Container, rec *state.Record) err
 	}
 	// criu dumps a tree whose session leader is outside its pid
 	// namespace in no mode; one in its own namespace but not led by the
-	// init only as a shell job, which the restore must repeat.
+	// init only as a shell job, which the restore must repeat. The init
+	// makes itself a session leader, so only a container of an older
+	// ocikit, whose init kept its creator's session, is refused here.
 	sess, err := criu.ReadSession("/proc", rec.Pid)
 	if err != nil {
 		return err
 	}
 	if sess.Outside {
-		return errors.New("the container's init does not lead its session, which belongs to the process that created the container, outside its pid namespace: criu cannot dump it (run the program under setsid)")
+		return errors.New("the container's init does not lead its session, which belongs to the process that created the container, outside its pid namespace: criu cannot dump it (a container made by an older ocikit: recreate it)")
 	}
 	bin, err := findCRIU(o.CRIU)
 	if err != nil {

@@ -224,6 +224,12 @@ func setup(cfg *initproto.Config, link *runtimeLink) (*prepared, error) {
 		if err := setupConsole(cfg, master, slave); err != nil {
 			return nil, err
 		}
+	} else if _, err := unix.Setsid(); err != nil {
+		// Without a terminal too the init leads a session of its own,
+		// as runc's does: it stays out of the creating tool's session
+		// (and its terminal's job control), and criu can dump a tree
+		// whose session leader it holds.
+		return nil, cerr.Op("setsid", "", err)
 	}
 	// Everything the user program must not inherit is close-on-exec from
 	// here on; fds 3..3+PreserveFDs-1 were handed over on purpose. This

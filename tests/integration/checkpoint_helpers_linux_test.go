@@ -66,13 +66,10 @@ const counter = "exec </dev/null >/dev/null 2>&1; i=0; while :; do i=$((i+1)); e
 
 // counterBundle is a container running counter in its root filesystem,
 // with no network namespace (criu would need ip and iptables to save one
-// of its own). ocikit's init without a terminal keeps the session of the
-// tool that created it, outside the container's pid namespace, which
-// criu cannot dump; so the counter runs under setsid, as the leader of a
-// session of its own (busybox's setsid calls setsid() without forking,
-// the init not leading a process group).
+// of its own). The init leads a session of its own, which criu needs
+// (TestInitSessionLeader).
 func counterBundle(r *rt) *bundle {
-	b := r.bundle("setsid", "sh", "-c", counter)
+	b := r.bundle("sh", "-c", counter)
 	b.spec.Root.Readonly = false
 	if !gnuTar() {
 		// criu saves and restores a tmpfs's files with GNU tar's
