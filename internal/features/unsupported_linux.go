@@ -191,9 +191,9 @@ func checkMounts(r *report, mounts []specs.Mount, known []string, lf *features.L
 	idmap := lf.MountExtensions != nil && lf.MountExtensions.IDMap != nil && enabled(lf.MountExtensions.IDMap.Enabled)
 	for i, m := range mounts {
 		base := fmt.Sprintf("mounts.%d", i)
-		why := "id-mapped mounts are not supported: oci-create refuses this mount"
+		why := fmt.Sprintf("mount %q: id-mapped mounts are not supported: oci-create refuses this mount", m.Destination)
 		if idmap {
-			why = "uidMappings and gidMappings need the idmap or ridmap option: oci-create refuses this mount"
+			why = fmt.Sprintf("mount %q: uidMappings and gidMappings need the idmap or ridmap option: oci-create refuses this mount", m.Destination)
 		}
 		if !idmap || !slices.Contains(m.Options, "idmap") && !slices.Contains(m.Options, "ridmap") {
 			if len(m.UIDMappings) > 0 {
@@ -210,9 +210,9 @@ func checkMounts(r *report, mounts []specs.Mount, known []string, lf *features.L
 			switch {
 			case opt == "" || slices.Contains(known, opt):
 			case (name == "idmap" || name == "ridmap") && !idmap:
-				r.refused(path, "option %q: id-mapped mounts are not supported: oci-create refuses this mount", opt)
+				r.refused(path, "mount %q: option %q: id-mapped mounts are not supported: oci-create refuses this mount", m.Destination, opt)
 			case name == "idmap" || name == "ridmap":
-				r.refused(path, "option %q: mappings in the option are not supported (give the mount uidMappings and gidMappings): oci-create refuses this mount", opt)
+				r.refused(path, "mount %q: option %q: mappings in the option are not supported (give the mount uidMappings and gidMappings): oci-create refuses this mount", m.Destination, opt)
 			case bind && known != nil:
 				r.ignored(path, "ignored: %q is not a mount option this runtime knows, and a bind mount takes no filesystem options", opt)
 			}

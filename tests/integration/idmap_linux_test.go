@@ -196,7 +196,7 @@ func TestIDMapRefused(t *testing.T) {
 		{"no user namespace", false, specs.Mount{Destination: "/m", Type: "bind", Options: []string{"rbind", "idmap"}}, "has none"},
 		{"not a bind", true, specs.Mount{Destination: "/m", Type: "tmpfs", Source: "tmpfs", Options: []string{"idmap"}}, "only for bind mounts"},
 		{"mappings without option", true, specs.Mount{Destination: "/m", Type: "bind", Options: []string{"rbind"},
-			UIDMappings: []specs.LinuxIDMapping{{Size: 1}}, GIDMappings: []specs.LinuxIDMapping{{Size: 1}}}, "neither the idmap nor the ridmap option"},
+			UIDMappings: []specs.LinuxIDMapping{{Size: 1}}, GIDMappings: []specs.LinuxIDMapping{{Size: 1}}}, "need the idmap or ridmap option"},
 		{"inline mappings", true, specs.Mount{Destination: "/m", Type: "bind", Options: []string{"rbind", "idmap=uids=0-1-1"}}, "mappings in the option are not supported"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -58,9 +58,10 @@ func TestValidateFeatures(t *testing.T) {
 	}{
 		{"clean", func(*specs.Spec) {}, 0, nil},
 		{"ignored", func(s *specs.Spec) {
-			s.Linux.Personality = &specs.LinuxPersonality{Domain: specs.PerLinux}
-			s.Process.ApparmorProfile = "p"
-		}, 0, []string{"process.apparmorProfile", "linux.personality"}},
+			kernel := int64(1 << 20)
+			s.Linux.Resources = &specs.LinuxResources{Memory: &specs.LinuxMemory{Kernel: &kernel}}
+			s.Process.CommandLine = "sh"
+		}, 0, []string{"process.commandLine", "linux.resources.memory.kernel"}},
 		{"refused", func(s *specs.Spec) { s.Linux.CgroupsPath = "system.slice:ocikit:x" }, 1, []string{"linux.cgroupsPath"}},
 		{"once", func(s *specs.Spec) {
 			s.Linux.Seccomp = &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Flags: []specs.LinuxSeccompFlag{"SECCOMP_FILTER_FLAG_NO_SUCH"}}

@@ -60,13 +60,13 @@ func TestValidateCommand(t *testing.T) {
 
 // TestValidateCommandFeatures: --features adds what this runtime would not honour.
 func TestValidateCommandFeatures(t *testing.T) {
-	doc := `{"ociVersion":"1.3.0","root":{"path":"r"},"process":{"cwd":"/","args":["sh"],"apparmorProfile":"p"},"linux":{}}`
+	doc := `{"ociVersion":"1.3.0","root":{"path":"r"},"process":{"cwd":"/","args":["sh"],"commandLine":"sh"},"linux":{}}`
 	var out bytes.Buffer
 	c := Validate{File: "-", Format: "json", Features: true}
 	if err := c.Run(&cli.Env{Stdin: strings.NewReader(doc), Stdout: &out}, ""); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), `"path":"process.apparmorProfile"`) {
-		t.Errorf("output %q lacks process.apparmorProfile", out.String())
+	if !strings.Contains(out.String(), `"path":"process.commandLine"`) {
+		t.Errorf("output %q lacks process.commandLine", out.String())
 	}
 }
