@@ -97,8 +97,11 @@ func TestIDMapBind(t *testing.T) {
 		specs.Mount{Destination: "/plain", Type: "bind", Source: src, Options: []string{"rbind"}},
 		specs.Mount{Destination: "/idm", Type: "bind", Source: src, Options: []string{"rbind", "idmap"}})
 	// The shell's fds: the init inherited the mount tree's descriptor,
-	// which the program must not. "; true" keeps sh from exec'ing tr.
-	out := r.inside(b, "stat -c %u:%g /plain/f /idm/f /idm; echo made > /idm/new; stat -c %u:%g /idm/new; ls /proc/$$/fd | tr '\\n' ' '; true")
+	// which the program must not. ls runs in a subshell writing to a
+	// file: a pipeline's pipe, or the copy of fd 1 the shell saves around
+	// a redirection it applies itself, would be the shell's fds while ls
+	// reads them. "; true" keeps sh from exec'ing tr.
+	out := r.inside(b, "stat -c %u:%g /plain/f /idm/f /idm; echo made > /idm/new; stat -c %u:%g /idm/new; (ls /proc/$$/fd > /idm/fds); tr '\\n' ' ' < /idm/fds; true")
 	want := "65534:65534\n0:0\n0:0\n0:0\n0 1 2 "
 	if out != want {
 		t.Errorf("owners and fds inside = %q, want %q", out, want)
