@@ -170,3 +170,14 @@ func readCount(t *testing.T, b *bundle) string {
 	}
 	return string(data)
 }
+
+// startCounter starts a detached counterBundle container and waits for
+// its third line, so a checkpoint has a count to carry on from.
+func startCounter(t *testing.T, r *rt, name string) (*bundle, string) {
+	t.Helper()
+	b := counterBundle(r)
+	id := r.id(name)
+	r.detach(b, id)
+	waitCount(t, b, 3)
+	return b, id
+}

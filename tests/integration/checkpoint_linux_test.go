@@ -82,7 +82,6 @@ func TestInitSessionLeader(t *testing.T) {
 	r := newRT(t)
 	t.Parallel()
 	b := counterBundle(r)
-	b.spec.Process.Args = sh(counter)
 	id := r.id("sid")
 	st := r.detach(b, id)
 	defer r.remove(id)
@@ -103,10 +102,7 @@ func TestInitSessionLeader(t *testing.T) {
 func TestCheckpointRestore(t *testing.T) {
 	r := newRT(t)
 	needCRIU(t)
-	b := counterBundle(r)
-	id := r.id("ckpt")
-	r.detach(b, id)
-	waitCount(t, b, 3)
+	b, id := startCounter(t, r, "ckpt")
 	img := filepath.Join(r.base, "img")
 	res := r.oci("oci-checkpoint", "--image-path", img, id)
 	if res.code != 0 {
@@ -145,10 +141,7 @@ func TestCheckpointRestore(t *testing.T) {
 func TestCheckpointLeaveRunning(t *testing.T) {
 	r := newRT(t)
 	needCRIU(t)
-	b := counterBundle(r)
-	id := r.id("leave")
-	r.detach(b, id)
-	waitCount(t, b, 3)
+	b, id := startCounter(t, r, "leave")
 	img := filepath.Join(r.base, "img")
 	res := r.oci("oci-checkpoint", "--image-path", img, "--leave-running", id)
 	if res.code != 0 {
@@ -188,10 +181,7 @@ func TestCheckpointLeaveRunning(t *testing.T) {
 func TestRuntimeCheckpoint(t *testing.T) {
 	r := newRT(t)
 	needCRIU(t)
-	b := counterBundle(r)
-	id := r.id("rt-ckpt")
-	r.detach(b, id)
-	waitCount(t, b, 3)
+	b, id := startCounter(t, r, "rt-ckpt")
 	img := filepath.Join(r.base, "img")
 	work := filepath.Join(r.base, "work")
 	res := r.oci("oci-runtime", "checkpoint", "--image-path", img, "--work-path", work, id)
@@ -285,10 +275,7 @@ func TestCheckpointRefused(t *testing.T) {
 func TestRestoreForeground(t *testing.T) {
 	r := newRT(t)
 	needCRIU(t)
-	b := counterBundle(r)
-	id := r.id("fg")
-	r.detach(b, id)
-	waitCount(t, b, 3)
+	b, id := startCounter(t, r, "fg")
 	img := filepath.Join(r.base, "img")
 	if res := r.oci("oci-checkpoint", "--image-path", img, id); res.code != 0 {
 		criuFailed(t, "oci-checkpoint", res, filepath.Join(img, "dump.log"))
