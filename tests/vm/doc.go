@@ -7,11 +7,14 @@
 // from the image's header; left out, with a log line, where absent), so
 // the blkio tests can attach loop devices of their own with BFQ, and the
 // modules criu's kernel probe needs. It also carries the host's criu,
-// GNU tar (criu saves tmpfs files with it) and apparmor_parser at their
-// own paths with their shared libraries and loader (found through
-// DT_NEEDED; left out, with a log line, where absent), with /usr/sbin
-// and /usr/bin first on PATH, securityfs mounted and lo up, for the
-// checkpoint and AppArmor tests. The host this project is developed on is
+// GNU tar (criu saves tmpfs files with it), apparmor_parser, util-linux's
+// setpriv, script and prlimit, newuidmap and newgidmap (set-user-ID root,
+// as installed) and iproute2's ip at their own paths with their shared
+// libraries and loader (found through DT_NEEDED; left out, with a log
+// line, where absent), with /usr/sbin and /usr/bin first on PATH,
+// securityfs mounted and lo up, and an /etc with root and nobody and
+// empty subuid and subgid files, for the checkpoint, AppArmor, rootless,
+// user namespace, terminal and network device tests. The host this project is developed on is
 // hybrid (v1 controllers, an empty unified hierarchy), so the guest is
 // where the v2 code paths meet a real kernel.
 //

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -16,15 +17,26 @@ import (
 // tests (criu needs the kernel it checkpoints, and the host's 6.18 vdso
 // defeats Debian's criu 3.17, while the guest's 6.1 does not), GNU tar,
 // which criu runs with options busybox's tar lacks to save a tmpfs's
-// files, and apparmor_parser for the AppArmor tests (the guest's kernel
-// has AppArmor, the host's does not). Debian builds none of them
-// statically, so each comes with the shared libraries it names and the
-// dynamic loader; a program absent from the host is left out with a log
-// line and the tests needing it skip in the guest.
+// files, apparmor_parser for the AppArmor tests (the guest's kernel has
+// AppArmor, the host's does not), and the util-linux, shadow and iproute2
+// programs the rootless, user namespace, terminal, rlimit and network
+// device tests drive with options busybox's applets lack: setpriv to run
+// the tools as another user, newuidmap and newgidmap for multi-range id
+// maps, script for a terminal, prlimit, and ip for veth pairs (under
+// /usr/sbin, ahead of busybox's ip on the guest's PATH). Debian builds
+// none of them statically, so each comes with the shared libraries it
+// names and the dynamic loader; a program absent from the host is left
+// out with a log line and the tests needing it skip in the guest.
 var guestHostBinaries = []string{
 	"/usr/sbin/criu",
 	"/usr/bin/tar",
 	"/usr/sbin/apparmor_parser",
+	"/usr/bin/setpriv",
+	"/usr/bin/newuidmap",
+	"/usr/bin/newgidmap",
+	"/usr/bin/script",
+	"/usr/bin/prlimit",
+	"/usr/sbin/ip",
 }
 
 // hostLibDirs are where a DT_NEEDED name is looked for, in the order of
@@ -43,10 +55,14 @@ var hostLibDirs = []string{
 // payloadFile is one host file for the initramfs: name is its path in
 // the archive (relative), src the host path it is read from (symbolic
 // links followed: the archive holds the content under the name the
-// loader asks for).
+// loader asks for), mode its permission bits as stat(2) gives them.
+// The host's mode is kept, set-user-ID included: newuidmap and
+// newgidmap write another process's id map only as root, and the tests
+// run them through setpriv as an unprivileged user, as on a host.
 type payloadFile struct {
 	name string
 	src  string
+	mode uint32
 }
 
 // hostPayload returns the files that make bins run in the guest: each
@@ -58,21 +74,56 @@ type payloadFile struct {
 func hostPayload(bins, libDirs []string) (files []payloadFile, skipped []string) {
 	seen := map[string]bool{}
 	for _, bin := range bins {
-		deps, err := elfClosure(bin, libDirs)
+		own, err := programFiles(bin, libDirs, seen)
 		if err != nil {
 			skipped = append(skipped, err.Error())
 			continue
 		}
-		for _, p := range append([]string{bin}, deps...) {
-			name := strings.TrimPrefix(path.Clean(p), "/")
-			if seen[name] {
-				continue
-			}
-			seen[name] = true
-			files = append(files, payloadFile{name: name, src: p})
+		for _, f := range own {
+			seen[f.name] = true
 		}
+		files = append(files, own...)
 	}
 	return files, skipped
+}
+
+// programFiles returns bin and the files it needs that seen does not
+// hold yet, each with its host mode.
+func programFiles(bin string, libDirs []string, seen map[string]bool) ([]payloadFile, error) {
+	deps, err := elfClosure(bin, libDirs)
+	if err != nil {
+		return nil, err
+	}
+	var out []payloadFile
+	for _, p := range append([]string{bin}, deps...) {
+		name := strings.TrimPrefix(path.Clean(p), "/")
+		if seen[name] || slices.ContainsFunc(out, func(f payloadFile) bool { return f.name == name }) {
+			continue
+		}
+		fi, err := os.Stat(p)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", bin, err)
+		}
+		out = append(out, payloadFile{name: name, src: p, mode: statPerm(fi.Mode())})
+	}
+	return out, nil
+}
+
+// statPerm converts the permission bits of m, with set-user-ID,
+// set-group-ID and sticky, to stat(2)'s layout, which the cpio header
+// holds.
+func statPerm(m fs.FileMode) uint32 {
+	p := uint32(m.Perm())
+	if m&fs.ModeSetuid != 0 {
+		p |= 0o4000
+	}
+	if m&fs.ModeSetgid != 0 {
+		p |= 0o2000
+	}
+	if m&fs.ModeSticky != 0 {
+		p |= 0o1000
+	}
+	return p
 }
 
 // elfClosure returns the program interpreter and every shared library

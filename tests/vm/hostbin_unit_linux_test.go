@@ -1,6 +1,7 @@
 package vm
 
 import (
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -89,10 +90,26 @@ func TestHostPayloadLeftOut(t *testing.T) {
 	}
 }
 
+// payloadProbes are how TestHostPayloadRuns runs each program: --version
+// unless listed. newuidmap and newgidmap have no version option and exit
+// 1 with their usage when given no arguments, which still shows the
+// loader found every library (a missing one ends with "error while
+// loading shared libraries" and status 127).
+var payloadProbes = map[string]struct {
+	args     []string
+	status   int
+	wantText string
+}{
+	"/usr/sbin/ip":       {args: []string{"-V"}, wantText: "iproute2"},
+	"/usr/bin/newuidmap": {status: 1, wantText: "usage: newuidmap"},
+	"/usr/bin/newgidmap": {status: 1, wantText: "usage: newgidmap"},
+}
+
 // TestHostPayloadRuns copies the payload into an empty tree, as the
-// guest gets it, and runs each program there with --version under
-// chroot: no ld.so.cache, nothing of the host's /usr, so a library the
-// resolution missed fails here rather than in a guest boot.
+// guest gets it, and runs each program there under chroot: no
+// ld.so.cache, nothing of the host's /usr, so a library the resolution
+// missed fails here rather than in a guest boot. The modes are the
+// archive's, so a set-user-ID program keeps its bit.
 func TestHostPayloadRuns(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: chroot")
@@ -114,7 +131,12 @@ func TestHostPayloadRuns(t *testing.T) {
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(dst, b, 0o755); err != nil {
+		if err := os.WriteFile(dst, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		// WriteFile's mode passes through the umask and never sets
+		// the set-user-ID bit; chmod(2) takes the archive's as is.
+		if err := syscall.Chmod(dst, f.mode); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -122,14 +144,61 @@ func TestHostPayloadRuns(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(root, bin)); err != nil {
 			continue
 		}
-		cmd := exec.Command(bin, "--version")
+		probe, ok := payloadProbes[bin]
+		if !ok {
+			probe.args = []string{"--version"}
+		}
+		cmd := exec.Command(bin, probe.args...)
 		cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: root}
 		cmd.Dir = "/"
 		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Errorf("%s --version in the payload tree: %v: %s", bin, err, out)
+		status := cmd.ProcessState.ExitCode()
+		if status != probe.status || !strings.Contains(string(out), probe.wantText) {
+			t.Errorf("%s %q in the payload tree: status %d (%v), want %d and %q: %s", bin, probe.args, status, err, probe.status, probe.wantText, out)
 			continue
 		}
-		t.Logf("%s --version: %s", bin, strings.TrimSpace(string(out)))
+		t.Logf("%s %q: %s", bin, probe.args, strings.TrimSpace(string(out)))
+	}
+}
+
+// TestHostPayloadModes: the payload keeps the host's modes, the
+// set-user-ID bit of newuidmap and newgidmap included.
+func TestHostPayloadModes(t *testing.T) {
+	files, _ := hostPayload(guestHostBinaries, hostLibDirs)
+	checked := 0
+	for _, f := range files {
+		fi, err := os.Stat(f.src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := statPerm(fi.Mode()); f.mode != want {
+			t.Errorf("%s: mode %#o, want the host's %#o", f.name, f.mode, want)
+		}
+		if f.name == "usr/bin/newuidmap" || f.name == "usr/bin/newgidmap" {
+			checked++
+			if f.mode&0o4000 == 0 {
+				t.Errorf("%s: mode %#o lacks set-user-ID (the host's is %v)", f.name, f.mode, fi.Mode())
+			}
+		}
+	}
+	if checked == 0 {
+		t.Skip("no newuidmap or newgidmap on this host (package uidmap)")
+	}
+}
+
+func TestStatPerm(t *testing.T) {
+	for _, c := range []struct {
+		m    fs.FileMode
+		want uint32
+	}{
+		{0o755, 0o755},
+		{0o644, 0o644},
+		{fs.ModeSetuid | 0o755, 0o4755},
+		{fs.ModeSetgid | 0o755, 0o2755},
+		{fs.ModeSticky | fs.ModeDir | 0o777, 0o1777},
+	} {
+		if got := statPerm(c.m); got != c.want {
+			t.Errorf("statPerm(%v) = %#o, want %#o", c.m, got, c.want)
+		}
 	}
 }

@@ -34,8 +34,10 @@ type guestSpec struct {
 
 // Applets left out of the guest's /bin. The integration tests look these
 // up with exec.LookPath and drive them with util-linux's options, which
-// busybox's versions lack; without them the tests skip with their own
-// message instead of failing for a reason that is the harness's.
+// busybox's versions lack. The host's util-linux programs come in under
+// /usr/bin (guestHostBinaries) where the host has them; where it does
+// not, the tests skip with their own message instead of failing on
+// busybox's applet for a reason that is the harness's.
 var leftOutApplets = []string{"setpriv", "script"}
 
 // stage1 runs first, on the kernel's initramfs root. That root is the
@@ -61,8 +63,9 @@ exec switch_root /newroot /ocikit/guest.sh
 // in the root cgroup, which the no-internal-processes rule exempts, so
 // the containers' cgroups are created directly below it.
 const stage2Template = `#!/bin/sh
-# The host programs under /usr come first: GNU tar, which criu needs,
-# before busybox's applet of the same name.
+# The host programs under /usr come first, before busybox's applets of
+# the same names: GNU tar, which criu needs, and iproute2's ip, which
+# makes the veth pairs of the network device tests.
 export PATH=/usr/sbin:/usr/bin:/bin HOME=/root
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -189,7 +192,7 @@ func buildInitramfs(path string, g guestSpec) (err error) {
 		}
 	}
 	for _, hf := range g.hostFiles {
-		if err := c.file(hf.name, 0o755, hf.src); err != nil {
+		if err := c.file(hf.name, hf.mode, hf.src); err != nil {
 			return err
 		}
 	}
@@ -205,6 +208,12 @@ func buildInitramfs(path string, g guestSpec) (err error) {
 		{"ocikit/guest.sh", 0o755, fmt.Sprintf(stage2Template, g.bootMarker, g.timeout, shellWords(g.testFlags), g.marker)},
 		{"etc/passwd", 0o644, "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n"},
 		{"etc/group", 0o644, "root:x:0:\nnogroup:x:65534:\n"},
+		// Empty, as on a host where no user has subordinate ids yet:
+		// the tests bind copies with their own users' ranges over
+		// these (privateEtc), which needs a file to cover, and
+		// newuidmap reads them.
+		{"etc/subuid", 0o644, ""},
+		{"etc/subgid", 0o644, ""},
 		{"etc/hostname", 0o644, "ocikit-vm\n"},
 	}
 	for _, fl := range files {
