@@ -12,9 +12,10 @@
 // as installed) and iproute2's ip at their own paths with their shared
 // libraries and loader (found through DT_NEEDED; left out, with a log
 // line, where absent), with /usr/sbin and /usr/bin first on PATH,
-// securityfs mounted and lo up, and an /etc with root and nobody and
-// empty subuid and subgid files, for the checkpoint, AppArmor, rootless,
-// user namespace, terminal and network device tests. The host this project is developed on is
+// securityfs mounted and lo up, an /etc with root and nobody and empty
+// subuid and subgid files, and podman's default seccomp profile, for the
+// checkpoint, AppArmor, rootless, user namespace, terminal, network
+// device and seccomp tests. The host this project is developed on is
 // hybrid (v1 controllers, an empty unified hierarchy), so the guest is
 // where the v2 code paths meet a real kernel.
 //

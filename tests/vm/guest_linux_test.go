@@ -76,6 +76,11 @@ func TestGuest(t *testing.T) {
 	for _, s := range skipped {
 		t.Logf("the guest boots without a host program: %s; the tests needing it skip there", s)
 	}
+	dataFiles, skipped := hostData(guestHostData)
+	for _, s := range skipped {
+		t.Logf("the guest boots without a host file: %s; the tests needing it skip there", s)
+	}
+	hostFiles = append(hostFiles, dataFiles...)
 
 	dir := t.TempDir()
 	testBin := filepath.Join(dir, "integration.test")

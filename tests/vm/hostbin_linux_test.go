@@ -39,6 +39,37 @@ var guestHostBinaries = []string{
 	"/usr/sbin/ip",
 }
 
+// guestHostData are plain host files the guest carries at their own
+// paths: podman's default seccomp profile, which the podman profile
+// tests translate and load (package golang-github-containers-common).
+// One absent from the host is left out with a log line, and the tests
+// reading it skip in the guest.
+var guestHostData = []string{
+	"/usr/share/containers/seccomp.json",
+}
+
+// hostData returns the payload entries of the regular files in paths,
+// each with its host mode, and a line in skipped for each one the host
+// lacks or holds as something other than a regular file.
+func hostData(paths []string) (files []payloadFile, skipped []string) {
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			skipped = append(skipped, fmt.Sprintf("no %s on the host", p))
+			continue
+		case err != nil:
+			skipped = append(skipped, err.Error())
+			continue
+		case !fi.Mode().IsRegular():
+			skipped = append(skipped, fmt.Sprintf("%s is not a regular file", p))
+			continue
+		}
+		files = append(files, payloadFile{name: strings.TrimPrefix(path.Clean(p), "/"), src: p, mode: statPerm(fi.Mode())})
+	}
+	return files, skipped
+}
+
 // hostLibDirs are where a DT_NEEDED name is looked for, in the order of
 // Debian's multiarch loader without its cache. The guest gets each
 // library under the directory it was found in, which its loader also

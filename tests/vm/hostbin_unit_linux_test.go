@@ -202,3 +202,24 @@ func TestStatPerm(t *testing.T) {
 		}
 	}
 }
+
+func TestHostData(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "profile.json")
+	if err := os.WriteFile(f, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Past the umask.
+	if err := os.Chmod(f, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files, skipped := hostData([]string{f, filepath.Join(dir, "absent.json"), dir})
+	want := payloadFile{name: strings.TrimPrefix(f, "/"), src: f, mode: 0o644}
+	if len(files) != 1 || files[0] != want {
+		t.Errorf("files %+v, want only %+v", files, want)
+	}
+	if len(skipped) != 2 || !strings.Contains(skipped[0], "no "+dir+"/absent.json on the host") ||
+		!strings.Contains(skipped[1], "not a regular file") {
+		t.Errorf("skipped %q, want the absent file, then the directory", skipped)
+	}
+}

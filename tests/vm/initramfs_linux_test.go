@@ -21,7 +21,8 @@ type guestSpec struct {
 	testFlags []string // extra flags for it
 	modules   []string // kernel modules (.ko, host paths) the guest loads first
 	// hostFiles are dynamically linked host programs with their
-	// libraries and loader (hostPayload), each at its own path.
+	// libraries and loader (hostPayload) and plain host files
+	// (hostData), each at its own path.
 	hostFiles []payloadFile
 	timeout   time.Duration
 	// marker ends the run: the guest prints "<marker> <status>". It is
