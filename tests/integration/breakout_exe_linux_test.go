@@ -236,7 +236,12 @@ func (e *exeRun) trampoline(t *testing.T, id, out string, args []string) bool {
 	if !exited {
 		res = <-done
 	}
-	eventually(t, "the attacker's write", func() bool { return exists(filepath.Join(out, "result")) })
+	// The shell creates the file before it writes the line: wait for
+	// the whole line, not the file.
+	eventually(t, "the attacker's write", func() bool {
+		b, err := os.ReadFile(filepath.Join(out, "result"))
+		return err == nil && strings.HasSuffix(string(b), "\n")
+	})
 	got, probe, result := readOut(t, out, "got"), readOut(t, out, "probe"), readOut(t, out, "result")
 	t.Logf("exec %v: attacker got %q, wrote: %q", args, strings.TrimSpace(got), strings.TrimSpace(result))
 	if strings.Contains(probe, "OPENED") {
