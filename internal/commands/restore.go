@@ -46,14 +46,5 @@ func (c *Restore) Run(e *cli.Env, bin *CRIUPath) error {
 	if err != nil {
 		return err
 	}
-	if c.Detach {
-		if e.Runc {
-			return nil
-		}
-		return cli.PrintJSON(e.Stdout, rec.View())
-	}
-	if code != 0 {
-		return &cli.ExitError{Code: code}
-	}
-	return nil
+	return ranTo(e, c.Detach, code, rec)
 }

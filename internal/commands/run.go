@@ -5,6 +5,7 @@ import (
 
 	"github.com/ocikit/ocikit/internal/cli"
 	"github.com/ocikit/ocikit/internal/container"
+	"github.com/ocikit/ocikit/internal/state"
 )
 
 // RunContainer creates, starts and waits for a container, then deletes it
@@ -29,7 +30,14 @@ func (c *RunContainer) Run(e *cli.Env) error {
 	if err != nil {
 		return err
 	}
-	if c.Detach {
+	return ranTo(e, c.Detach, code, rec)
+}
+
+// ranTo ends a command that ran a container's program (run, restore): a
+// detached one prints the container's state (runc prints nothing), one
+// waited for exits with the program's status.
+func ranTo(e *cli.Env, detach bool, code int, rec *state.Record) error {
+	if detach {
 		if e.Runc {
 			return nil
 		}
