@@ -1,56 +1,17 @@
 package cgroups
 
 import (
-	"bytes"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/ocikit/ocikit/internal/cgroups/cgroupstest"
 )
 
 // denyZero is a spec's device list that takes /dev/zero away.
 var denyZero = &specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{denyAll(), rule(false, "c", 1, 5, "rwm")}}
-
-// tryDevices runs a shell in m's cgroups that opens /dev/zero and
-// /dev/null, and returns what it says.
-func tryDevices(t *testing.T, m *Manager) string {
-	t.Helper()
-	cmd := exec.Command("/bin/busybox", "sh", "-c", `read x
-		/bin/busybox head -c1 /dev/zero >/dev/null && echo zero-ok || echo zero-denied
-		echo x >/dev/null && echo null-ok || echo null-denied
-		/bin/busybox head -c1 /dev/urandom >/dev/null && echo urandom-ok || echo urandom-denied`)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Apply(cmd.Process.Pid); err != nil {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		t.Fatal(err)
-	}
-	in.Write([]byte("go\n"))
-	in.Close()
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("%v: %s", err, out.String())
-	}
-	return out.String()
-}
-
-func wantDenied(t *testing.T, out string) {
-	t.Helper()
-	for _, want := range []string{"zero-denied", "null-ok", "urandom-ok"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output %q, want %s", out, want)
-		}
-	}
-}
 
 // TestSetHostDevicesV1: on the host's v1 devices controller, the spec's
 // rules come first in devices.list and a denied device cannot be opened.
@@ -76,13 +37,13 @@ func TestSetHostDevicesV1(t *testing.T) {
 		!slices.Contains(lines, "c 136:* rwm") || lines[len(lines)-1] != "c 10:666 rwm" {
 		t.Errorf("devices.list:\n%s", list)
 	}
-	wantDenied(t, tryDevices(t, m))
+	cgroupstest.WantDenied(t, cgroupstest.TryDevices(t, m.Apply))
 
 	// Set again with the default rules: /dev/zero is back.
 	if err := m.Set(&specs.LinuxResources{Devices: defaultDevices}); err != nil {
 		t.Fatal(err)
 	}
-	if out := tryDevices(t, m); !strings.Contains(out, "zero-ok") {
+	if out := cgroupstest.TryDevices(t, m.Apply); !strings.Contains(out, "zero-ok") {
 		t.Errorf("output %q", out)
 	}
 	if err := m.Destroy(); err != nil {

@@ -9,12 +9,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 	"testing"
 
-	"golang.org/x/sys/unix"
+	"github.com/ocikit/ocikit/internal/cgroups/cgroupstest"
 )
 
 // helperEnv marks a re-executed test binary that plays a helper process.
@@ -40,18 +39,7 @@ func testParent(t *testing.T) string {
 	p := fmt.Sprintf("/ocikit-test-%016x", rand.Uint64())
 	t.Cleanup(func() {
 		for _, d := range hostDirs(t, p) {
-			var dirs []string
-			_ = filepath.WalkDir(d, func(path string, e fs.DirEntry, err error) error {
-				if err == nil && e.IsDir() {
-					dirs = append(dirs, path)
-				}
-				return nil
-			})
-			for _, sub := range slices.Backward(dirs) {
-				if err := unix.Rmdir(sub); err != nil && !errors.Is(err, unix.ENOENT) {
-					t.Errorf("cleanup: rmdir %s: %v", sub, err)
-				}
-			}
+			cgroupstest.RemoveTree(t, d)
 		}
 	})
 	return p

@@ -1,13 +1,11 @@
 package devicebpf
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -19,6 +17,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ocikit/ocikit/internal/cgroups"
+	"github.com/ocikit/ocikit/internal/cgroups/cgroupstest"
 )
 
 func needRoot(t *testing.T) {
@@ -57,20 +56,7 @@ func unifiedParent(t *testing.T) string {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		var dirs []string
-		_ = filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
-			if err == nil && e.IsDir() {
-				dirs = append(dirs, path)
-			}
-			return nil
-		})
-		for _, d := range slices.Backward(dirs) {
-			if err := unix.Rmdir(d); err != nil && !errors.Is(err, unix.ENOENT) {
-				t.Errorf("cleanup: rmdir %s: %v", d, err)
-			}
-		}
-	})
+	t.Cleanup(func() { cgroupstest.RemoveTree(t, dir) })
 	return dir
 }
 
@@ -83,45 +69,6 @@ func v2Manager(t *testing.T, dir string) *cgroups.Manager {
 		t.Fatal(err)
 	}
 	return cgroups.Load(cgroups.State{Paths: map[string]string{"unified": dir}, Owned: []string{dir}})
-}
-
-// tryDevices runs a shell in m's cgroups that opens /dev/zero, /dev/null
-// and /dev/urandom, and returns what it says.
-func tryDevices(t *testing.T, m *cgroups.Manager) string {
-	t.Helper()
-	cmd := exec.Command("/bin/busybox", "sh", "-c", `read x
-		/bin/busybox head -c1 /dev/zero >/dev/null && echo zero-ok || echo zero-denied
-		echo x >/dev/null && echo null-ok || echo null-denied
-		/bin/busybox head -c1 /dev/urandom >/dev/null && echo urandom-ok || echo urandom-denied`)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Apply(cmd.Process.Pid); err != nil {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		t.Fatal(err)
-	}
-	in.Write([]byte("go\n"))
-	in.Close()
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("%v: %s", err, out.String())
-	}
-	return out.String()
-}
-
-func wantDenied(t *testing.T, out string) {
-	t.Helper()
-	for _, want := range []string{"zero-denied", "null-ok", "urandom-ok"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output %q, want %s", out, want)
-		}
-	}
 }
 
 func attachedPrograms(t *testing.T, dir string) []ebpf.ProgramID {
@@ -157,7 +104,7 @@ func TestSetHostDevicesV2(t *testing.T) {
 	if len(first) != 1 {
 		t.Fatalf("programs %v", first)
 	}
-	wantDenied(t, tryDevices(t, m))
+	cgroupstest.WantDenied(t, cgroupstest.TryDevices(t, m.Apply))
 
 	if err := m.Set(denyZero); err != nil {
 		t.Fatal(err)
@@ -172,7 +119,7 @@ func TestSetHostDevicesV2(t *testing.T) {
 	if ids := attachedPrograms(t, dir); len(ids) != 0 {
 		t.Errorf("programs %v", ids)
 	}
-	if out := tryDevices(t, m); !strings.Contains(out, "zero-ok") {
+	if out := cgroupstest.TryDevices(t, m.Apply); !strings.Contains(out, "zero-ok") {
 		t.Errorf("output %q", out)
 	}
 
@@ -210,7 +157,7 @@ func TestSetHostDevicesV2Nested(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantDenied(t, tryDevices(t, inner))
+	cgroupstest.WantDenied(t, cgroupstest.TryDevices(t, inner.Apply))
 	for _, m := range []*cgroups.Manager{inner, outer} {
 		if err := m.Destroy(); err != nil {
 			t.Fatal(err)
