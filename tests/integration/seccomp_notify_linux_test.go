@@ -11,10 +11,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"unsafe"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/ocikit/ocikit/internal/seccomp"
 )
 
 // The SCMP_ACT_NOTIFY tests: the test is the seccomp agent. It listens on
@@ -23,25 +24,6 @@ import (
 // filter's listener, and the agent answers the container's mkdir calls:
 // EXDEV for one path, "go on" (SECCOMP_USER_NOTIF_FLAG_CONTINUE) for
 // another.
-
-// seccompNotif and seccompNotifResp are the kernel's struct seccomp_notif
-// and seccomp_notif_resp, which golang.org/x/sys/unix does not define.
-type seccompNotif struct {
-	ID    uint64
-	Pid   uint32
-	Flags uint32
-	Nr    int32
-	Arch  uint32
-	IP    uint64
-	Args  [6]uint64
-}
-
-type seccompNotifResp struct {
-	ID    uint64
-	Val   int64
-	Error int32
-	Flags uint32
-}
 
 // The paths the agent answers for.
 const (
@@ -156,17 +138,17 @@ func (a *seccompAgent) serve(conn *net.UnixConn, h *handedListener) {
 		if pfd[0].Revents&unix.POLLIN == 0 {
 			return
 		}
-		var req seccompNotif
-		if _, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.SECCOMP_IOCTL_NOTIF_RECV, uintptr(unsafe.Pointer(&req))); e != 0 {
-			if e == unix.EINTR || e == unix.ENOENT {
-				// ENOENT: the caller was killed before the agent got
-				// its call.
-				continue
-			}
+		req, err := seccomp.RecvNotif(uintptr(fd))
+		if err == unix.EINTR || err == unix.ENOENT {
+			// ENOENT: the caller was killed before the agent got its
+			// call.
+			continue
+		}
+		if err != nil {
 			return
 		}
 		path := notifPath(&req)
-		resp := seccompNotifResp{ID: req.ID}
+		resp := seccomp.NotifResp{ID: req.ID}
 		answer := "continue"
 		if path == notifyDenied {
 			resp.Error, answer = -int32(unix.EXDEV), "EXDEV"
@@ -177,13 +159,13 @@ func (a *seccompAgent) serve(conn *net.UnixConn, h *handedListener) {
 			resp.Flags = unix.SECCOMP_USER_NOTIF_FLAG_CONTINUE
 		}
 		h.answers = append(h.answers, path+"="+answer)
-		unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.SECCOMP_IOCTL_NOTIF_SEND, uintptr(unsafe.Pointer(&resp)))
+		seccomp.SendNotifResp(uintptr(fd), resp)
 	}
 }
 
 // notifPath reads the path argument of a notified mkdir or mkdirat from
 // the calling process's memory.
-func notifPath(req *seccompNotif) string {
+func notifPath(req *seccomp.Notif) string {
 	addr := req.Args[0]
 	if req.Nr == unix.SYS_MKDIRAT {
 		addr = req.Args[1]

@@ -82,25 +82,6 @@ func TestLoad(t *testing.T) {
 	}
 }
 
-// The kernel's struct seccomp_notif and seccomp_notif_resp, which
-// golang.org/x/sys/unix does not define.
-type notif struct {
-	ID    uint64
-	Pid   uint32
-	Flags uint32
-	Nr    int32
-	Arch  uint32
-	IP    uint64
-	Args  [6]uint64
-}
-
-type notifResp struct {
-	ID    uint64
-	Val   int64
-	Error int32
-	Flags uint32
-}
-
 // TestLoadListenerHelper is the child of TestLoadListener. It loads a
 // filter that notifies mkdirat and getppid with a listener, answers the
 // notifications from another thread (the filter is on the loading thread
@@ -136,18 +117,18 @@ func TestLoadListenerHelper(t *testing.T) {
 	}
 	go func() {
 		for {
-			var n notif
-			if _, _, e := unix.Syscall(unix.SYS_IOCTL, l.Fd(), unix.SECCOMP_IOCTL_NOTIF_RECV, uintptr(unsafe.Pointer(&n))); e != 0 {
-				if e == unix.EINTR {
-					continue
-				}
+			n, err := seccomp.RecvNotif(l.Fd())
+			if err == unix.EINTR {
+				continue
+			}
+			if err != nil {
 				return
 			}
-			resp := notifResp{ID: n.ID, Error: -int32(unix.EXDEV)}
+			resp := seccomp.NotifResp{ID: n.ID, Error: -int32(unix.EXDEV)}
 			if n.Nr == unix.SYS_GETPPID {
-				resp = notifResp{ID: n.ID, Flags: unix.SECCOMP_USER_NOTIF_FLAG_CONTINUE}
+				resp = seccomp.NotifResp{ID: n.ID, Flags: unix.SECCOMP_USER_NOTIF_FLAG_CONTINUE}
 			}
-			unix.Syscall(unix.SYS_IOCTL, l.Fd(), unix.SECCOMP_IOCTL_NOTIF_SEND, uintptr(unsafe.Pointer(&resp)))
+			seccomp.SendNotifResp(l.Fd(), resp)
 		}
 	}()
 	dir := []byte("/nonexistent-ocikit/x\x00")
