@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -69,32 +71,46 @@ func (k *kmsg) next(found func(string) bool) ([]string, bool) {
 }
 
 // auditSeccomp matches the audit record (type 1326) of a seccomp action
-// with the given code for a mkdir or mkdirat by pid.
-func auditSeccomp(pid int, code string) func(string) bool {
+// with the given code for a mkdir or mkdirat by a process named comm.
+// The record's pid is no use here: it is the pid in the kernel's first
+// pid namespace, which a test run inside a pid namespace of its own (as
+// CI's is) never sees.
+func auditSeccomp(comm, code string) func(string) bool {
 	return func(rec string) bool {
 		return strings.Contains(rec, "type=1326") &&
-			strings.Contains(rec, fmt.Sprintf(" pid=%d ", pid)) &&
+			strings.Contains(rec, fmt.Sprintf(" comm=%q ", comm)) &&
 			(strings.Contains(rec, fmt.Sprintf(" syscall=%d ", unix.SYS_MKDIR)) ||
 				strings.Contains(rec, fmt.Sprintf(" syscall=%d ", unix.SYS_MKDIRAT))) &&
 			strings.Contains(rec, " code="+code)
 	}
 }
 
-// mkdirPid creates a container whose process is `mkdir /tmp/x` under
-// the filter, starts it, waits for it to end and removes it; it returns
-// the process's host pid.
-func mkdirPid(t *testing.T, r *rt, f *specs.LinuxSeccomp) int {
+// mkdirRuns numbers the mkdir processes so each has a name of its own.
+var mkdirRuns atomic.Int32
+
+// mkdirComm creates a container whose process makes /tmp/x under the
+// filter, starts it, waits for it to end and removes it; it returns the
+// process's name. The process is a script whose interpreter is mkdir:
+// the kernel names a process after the file it executed, so the script's
+// unique name is the comm in the audit record, while busybox, run as
+// /bin/mkdir, makes the directory (and then fails on the script's path,
+// which exists: a second call the filter sees too).
+func mkdirComm(t *testing.T, r *rt, f *specs.LinuxSeccomp) string {
 	t.Helper()
-	b := r.bundle("mkdir", "/tmp/x")
+	comm := fmt.Sprintf("sl%x-%x", os.Getpid()&0xfffff, mkdirRuns.Add(1))
+	b := r.bundle("/bin/" + comm)
+	if err := os.WriteFile(filepath.Join(b.rootfs, "bin", comm), []byte("#!/bin/mkdir /tmp/x\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	b.spec.Root.Readonly = false
 	b.spec.Linux.Seccomp = f
 	id := r.id("seclog")
-	st := r.create(b, id)
+	r.create(b, id)
 	r.must("oci-start", id)
 	r.waitStatus(id, "stopped")
 	r.must("oci-delete", id)
 	assertClean(t, r.root, id)
-	return st.Pid
+	return comm
 }
 
 // TestSeccompLog shows the audit records the kernel writes: SCMP_ACT_LOG
@@ -112,12 +128,12 @@ func TestSeccompLog(t *testing.T) {
 	flagged := filter(specs.ActAllow, specs.LinuxSyscall{Names: mkdirCalls, Action: specs.ActErrno})
 	flagged.Flags = []specs.LinuxSeccompFlag{specs.LinuxSeccompFlagLog}
 
-	logged := func(what string, f *specs.LinuxSeccomp, code string, before int) {
+	logged := func(what string, f *specs.LinuxSeccomp, code, before string) {
 		t.Helper()
 		for try := 0; try < 3; try++ {
-			pid := mkdirPid(t, r, f)
-			recs, ok := k.next(auditSeccomp(pid, code))
-			if before != 0 {
+			comm := mkdirComm(t, r, f)
+			recs, ok := k.next(auditSeccomp(comm, code))
+			if before != "" {
 				for _, rec := range recs {
 					if auditSeccomp(before, "")(rec) {
 						t.Errorf("ERRNO without SECCOMP_FILTER_FLAG_LOG was logged: %s", rec)
@@ -127,12 +143,12 @@ func TestSeccompLog(t *testing.T) {
 			if ok {
 				return
 			}
-			before = 0
+			before = ""
 		}
 		t.Errorf("%s: no audit record with code=%s for the container's process in three runs", what, code)
 	}
-	logged("SCMP_ACT_LOG", logRule, "0x7ffc0000", 0)
-	quiet := mkdirPid(t, r, errnoRule)
+	logged("SCMP_ACT_LOG", logRule, "0x7ffc0000", "")
+	quiet := mkdirComm(t, r, errnoRule)
 	logged("ERRNO with SECCOMP_FILTER_FLAG_LOG", flagged, "0x50000", quiet)
 }
 
