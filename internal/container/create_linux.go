@@ -187,6 +187,9 @@ func build(o *CreateOptions, c *state.Container, b *bundleInfo, ids *state.IDRan
 			cg.Destroy()
 		}
 	}()
+	if err := cgroupOwner(s, ns, cg, o.ID, logOr(o.Log)); err != nil {
+		return nil, nil, err
+	}
 
 	start, err := unixsock.Listen(c.Path(startSocket), 8)
 	if err != nil {

@@ -181,10 +181,17 @@ func mapped(ms []specs.LinuxIDMapping, id string) bool {
 	if err != nil {
 		return false
 	}
+	_, ok := HostID(ms, uint32(n))
+	return ok
+}
+
+// HostID maps the container id id to the host through ms, reporting
+// whether any of ms covers it.
+func HostID(ms []specs.LinuxIDMapping, id uint32) (uint32, bool) {
 	for _, m := range ms {
-		if n >= uint64(m.ContainerID) && n < uint64(m.ContainerID)+uint64(m.Size) {
-			return true
+		if id >= m.ContainerID && uint64(id) < uint64(m.ContainerID)+uint64(m.Size) {
+			return m.HostID + (id - m.ContainerID), true
 		}
 	}
-	return false
+	return 0, false
 }

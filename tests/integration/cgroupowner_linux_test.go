@@ -1,0 +1,115 @@
+package integration
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// TestCgroupOwnership checks runtime-spec 1.3's "cgroup ownership": a
+// container with its own user and cgroup namespaces that mounts cgroupfs
+// read-write at /sys/fs/cgroup gets its cgroup v2 directory, and the
+// files the kernel lists in /sys/kernel/cgroup/delegate, as its own, so
+// its root can make a sub-cgroup and move into it (what systemd does at
+// boot). Nothing else changes owner: not the other files, not a
+// read-only mount's cgroup, not one without a cgroup namespace, and
+// nothing where cgroup v1 is in use (this host's hybrid layout), where
+// the spec says delegation is unsafe.
+func TestCgroupOwnership(t *testing.T) {
+	t.Parallel()
+	const hostID = 100000
+	delegated := pureV2Host()
+	ro := func(b *bundle) {
+		for i, m := range b.spec.Mounts {
+			if m.Destination == "/sys/fs/cgroup" {
+				b.spec.Mounts[i].Options = append(m.Options, "ro")
+			}
+		}
+	}
+	noCgroupNS := func(b *bundle) {
+		b.spec.Linux.Namespaces = slices.DeleteFunc(b.spec.Linux.Namespaces, func(n specs.LinuxNamespace) bool {
+			return n.Type == specs.CgroupNamespace
+		})
+	}
+	for _, c := range []struct {
+		name  string
+		edit  func(*bundle)
+		owner int // the cgroup's host owner where delegation applies
+	}{
+		{"rw", func(*bundle) {}, hostID},
+		{"user-1000", func(b *bundle) { b.spec.Process.User = specs.User{UID: 1000, GID: 1000} }, hostID + 1000},
+		{"ro-mount", ro, 0},
+		{"no-cgroupns", noCgroupNS, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			r := newRT(t)
+			r.traversable()
+			b := r.bundle("sleep", "1000")
+			chownTree(t, b.rootfs, hostID, hostID)
+			b.spec.Linux.Namespaces = append(b.spec.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
+			b.spec.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: hostID, Size: 65536}}
+			b.spec.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: hostID, Size: 65536}}
+			for i, m := range b.spec.Mounts {
+				if m.Destination == "/sys/fs/cgroup" {
+					b.spec.Mounts[i].Options = slices.DeleteFunc(slices.Clone(m.Options), func(o string) bool { return o == "ro" })
+				}
+			}
+			c.edit(b)
+			id := r.id("cgowner")
+			st := r.create(b, id)
+			cg, ok := findContainerCgroup(t, st.Pid, "")
+			if !ok {
+				t.Skip("no cgroup v2 hierarchy for the container here")
+			}
+			want := 0
+			if delegated {
+				want = c.owner
+			}
+			for _, f := range []string{"", "cgroup.procs", "cgroup.threads", "cgroup.subtree_control"} {
+				if got := ownerOf(t, filepath.Join(cg.dir, f)); got != want {
+					t.Errorf("%s/%s is owned by %d, want %d", cg.dir, f, got, want)
+				}
+			}
+			// A file off the kernel's list stays root's.
+			for _, f := range []string{"cgroup.type", "cgroup.max.depth", "pids.max", "memory.max"} {
+				p := filepath.Join(cg.dir, f)
+				if _, err := os.Stat(p); err == nil && ownerOf(t, p) != 0 {
+					t.Errorf("%s, not in /sys/kernel/cgroup/delegate, changed owner", p)
+				}
+			}
+			// The container's root (or user 1000) makes a sub-cgroup and
+			// moves its shell there exactly when the cgroup is its own.
+			res := r.oci("oci-exec", id, "sh", "-c", "mkdir /sys/fs/cgroup/sub && echo $$ > /sys/fs/cgroup/sub/cgroup.procs && grep ^0:: /proc/self/cgroup")
+			// (On a hybrid host /sys/fs/cgroup is a tmpfs, where the
+			// mkdir may work: the kernel's own line tells.)
+			moved := res.code == 0 && strings.TrimSpace(res.stdout) == "0::/sub"
+			if want != 0 && !moved {
+				t.Errorf("in a delegated cgroup: %s, want 0::/sub", res)
+			} else if want == 0 && moved {
+				t.Errorf("a cgroup not delegated let the container move into a sub-cgroup: %s", res)
+			}
+			r.must("oci-kill", id, "KILL")
+			r.waitStatus(id, "stopped")
+			// The sub-cgroup goes with the container's.
+			r.must("oci-delete", id)
+			if _, err := os.Stat(cg.dir); err == nil {
+				t.Errorf("%s is left after delete", cg.dir)
+			}
+		})
+	}
+}
+
+func ownerOf(t *testing.T, p string) int {
+	t.Helper()
+	fi, err := os.Lstat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return int(fi.Sys().(*syscall.Stat_t).Uid)
+}
