@@ -219,6 +219,7 @@ func build(o *CreateOptions, c *state.Container, b *bundleInfo, ids *state.IDRan
 		}
 		nd.close()
 	}()
+	early, late := splitPids(s.Linux.Resources)
 	sp, err := spawn(&spawnRequest{
 		spec:    s,
 		ns:      ns,
@@ -235,7 +236,7 @@ func build(o *CreateOptions, c *state.Container, b *bundleInfo, ids *state.IDRan
 		// runs anything of the container's, and the network devices
 		// move into the namespaces the init is already in.
 		beforeConfig: func(pid int) error {
-			if err := cg.Set(s.Linux.Resources, s.Linux.Devices...); err != nil {
+			if err := cg.Set(early, s.Linux.Devices...); err != nil {
 				return err
 			}
 			if err := rdtCreate(c, o.ID, s.Linux.IntelRdt, pid); err != nil {
@@ -265,6 +266,11 @@ func build(o *CreateOptions, c *state.Container, b *bundleInfo, ids *state.IDRan
 			killAndReap(sp.pid)
 		}
 	}()
+	if late != nil {
+		if err := cg.Set(late); err != nil {
+			return nil, nil, err
+		}
+	}
 
 	cgState, err := json.Marshal(cg.State())
 	if err != nil {

@@ -106,3 +106,47 @@ func TestPidsLimitForkBomb(t *testing.T) {
 		t.Errorf("status %s after the fork bomb, want running", s)
 	}
 }
+
+// TestPidsLimitSmall runs containers whose pids limit is below the
+// threads of the runtime's Go init (1 and 2): the limit holds from the
+// created state on (pids.max on the host before the start), the program
+// runs, and it can fork exactly when the limit leaves room. Before the
+// limit was set once the init was ready, such a create aborted in the
+// init's Go runtime (pthread_create failed).
+func TestPidsLimitSmall(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		limit int64
+		fork  bool
+	}{{1, false}, {2, true}} {
+		t.Run(strconv.FormatInt(c.limit, 10), func(t *testing.T) {
+			t.Parallel()
+			r := newRT(t)
+			// /bin/true is a process of its own: the shell forks it.
+			b := r.bundle(sh("echo ran > /tmp/out; /bin/true && echo forked >> /tmp/out")...)
+			b.spec.Root.Readonly = false
+			limit := c.limit
+			ensureResources(b).Pids = &specs.LinuxPids{Limit: &limit}
+			id := r.id("pids-small")
+			st := r.create(b, id)
+			if got := containerCgroup(t, st.Pid, "pids").file(t, "pids.max"); got != strconv.FormatInt(c.limit, 10) {
+				t.Errorf("pids.max %q once created, want %d", got, c.limit)
+			}
+			r.must("oci-start", id)
+			r.waitStatus(id, "stopped")
+			r.must("oci-delete", id)
+			b2, err := os.ReadFile(filepath.Join(b.rootfs, "tmp", "out"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := string(b2)
+			want := "ran\n"
+			if c.fork {
+				want += "forked\n"
+			}
+			if out != want {
+				t.Errorf("pids limit %d: output %q, want %q", c.limit, out, want)
+			}
+		})
+	}
+}
