@@ -116,6 +116,10 @@ func openCheckedFd(dir, name string, flags int, magic int64) (int, error) {
 	return fd, nil
 }
 
+// NoSelfJoin is a SelfJoin that joins nothing and moves nothing: for a
+// process the caller moves in later, with Apply.
+func (m *Manager) NoSelfJoin() *SelfJoin { return &SelfJoin{m: m} }
+
 // DirRefused records that the process could not be started in Dir (err is
 // why: no clone3 before Linux 5.3, no CLONE_INTO_CGROUP before 5.7, a
 // cgroup that may not take processes): ApplyRest moves it into the v2

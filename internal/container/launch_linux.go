@@ -34,6 +34,8 @@ type launcher struct {
 	exe   *os.File
 	exeFD int
 	boot  initproto.Bootstrap
+	// up is set once the init's initproto.Hello is read (awaitUp).
+	up bool
 }
 
 func newLauncher(preserveFDs int) (*launcher, error) {
@@ -96,6 +98,10 @@ type launchRequest struct {
 	// process runs on from its first instruction, before it joins the
 	// container's cgroups (exec only; empty leaves the runtime's).
 	initialCPUs string
+	// lateCgroup leaves the process out of the container's cgroups: the
+	// caller moves it in once it is up (awaitUp), as exec does where a
+	// pids limit may leave no room for its forks and threads.
+	lateCgroup bool
 }
 
 // launch starts the process and runs the bootstrap until the final
@@ -115,6 +121,9 @@ func (l *launcher) launch(r *launchRequest) (*launched, error) {
 		self = "/proc/self/exe"
 	}
 	join := r.cg.OpenSelfJoin()
+	if r.lateCgroup {
+		join = r.cg.NoSelfJoin()
+	}
 	defer join.Close()
 	for _, f := range join.Tasks {
 		l.boot.CgroupTasks = append(l.boot.CgroupTasks, l.add(f))
@@ -175,6 +184,8 @@ func (l *launcher) launch(r *launchRequest) (*launched, error) {
 			}
 		case 'P':
 			pid = rep.Pid
+		case initproto.Hello:
+			l.up = true
 		case 'E':
 			return fail(cerr.Op("bootstrap init", "", explainBootError(rep.Err)))
 		}
@@ -187,6 +198,23 @@ func (l *launcher) launch(r *launchRequest) (*launched, error) {
 		return fail(cerr.Op("read init start time", fmt.Sprintf("/proc/%d/stat", pid), err))
 	}
 	return &launched{pid: pid, startTime: st}, nil
+}
+
+// awaitUp waits for the init's initproto.Hello, when launch has not read
+// it already: from then on the init has the threads it needs to set the
+// container up, and waits for its Config.
+func (l *launcher) awaitUp() error {
+	for !l.up {
+		rep, err := initproto.ReadBootReply(l.sock)
+		if err != nil {
+			return err
+		}
+		if rep.Kind != initproto.Hello {
+			return fmt.Errorf("unexpected message %q from init", rep.Kind)
+		}
+		l.up = true
+	}
+	return nil
 }
 
 // command is the re-executed process; cgroupDir, when set, is the v2

@@ -88,6 +88,10 @@ func spawn(r *spawnRequest) (*spawned, error) {
 			return nil, err
 		}
 	}
+	if err := l.awaitUp(); err != nil {
+		p.kill()
+		return nil, cerr.Op("wait for init", "", fmt.Errorf("init exited before it was ready: %w", err))
+	}
 	// Read through fdReader: a seccomp listener comes as a descriptor.
 	fdr := newFDReader(l.sock)
 	defer fdr.close()

@@ -61,6 +61,13 @@ func run(sock *os.File) int {
 		fmt.Fprintf(os.Stderr, "ocikit init: make the process non-dumpable: %v\n", err)
 		return 1
 	}
+	// The runtime reads this before it sends the Config (see
+	// initproto.Hello): an exec'd process it moves into its cgroup only
+	// now has the threads it needs.
+	if _, err := sock.Write([]byte{initproto.Hello}); err != nil {
+		fmt.Fprintf(os.Stderr, "ocikit init: say hello: %v\n", err)
+		return 1
+	}
 	var cfg initproto.Config
 	dec := json.NewDecoder(sock)
 	if err := dec.Decode(&cfg); err != nil {

@@ -76,10 +76,21 @@ func (b *Bootstrap) Encode() []byte {
 
 // BootReply is one message from the nsenter constructor.
 type BootReply struct {
-	Kind byte // 'U' (write id maps), 'P' (init pid), 'E' (error)
+	// 'U' (write id maps), 'P' (init pid), 'E' (error), or 'H' (the
+	// init's Go runtime is up and it waits for its Config: see Hello).
+	Kind byte
 	Pid  int
 	Err  error
 }
+
+// Hello is the byte the init sends, from Go, right before it reads its
+// Config: its runtime has started the threads it needs to set the
+// container up. It may come before or after the constructor's 'P' (each
+// is one write, so they never interleave), and the runtime reads it
+// before it sends the Config. It tells the runtime when a process that
+// is to be moved into a cgroup with a pids limit (a move is never
+// refused for the limit; a new thread inside is) has its threads.
+const Hello = 'H'
 
 // ReadBootReply reads one constructor message from r.
 func ReadBootReply(r io.Reader) (BootReply, error) {
@@ -88,8 +99,8 @@ func ReadBootReply(r io.Reader) (BootReply, error) {
 		return BootReply{}, fmt.Errorf("read from init: %w", err)
 	}
 	switch k[0] {
-	case 'U':
-		return BootReply{Kind: 'U'}, nil
+	case 'U', Hello:
+		return BootReply{Kind: k[0]}, nil
 	case 'P':
 		var pid int32
 		if err := binary.Read(r, binary.NativeEndian, &pid); err != nil {

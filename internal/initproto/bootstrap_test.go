@@ -66,12 +66,13 @@ func TestEncodeEmpty(t *testing.T) {
 func TestReadBootReply(t *testing.T) {
 	var buf bytes.Buffer
 	buf.WriteByte('U')
+	buf.WriteByte(Hello)
 	buf.WriteByte('P')
 	binary.Write(&buf, binary.NativeEndian, int32(4242))
 	buf.WriteByte('E')
 	binary.Write(&buf, binary.NativeEndian, uint32(4))
 	buf.WriteString("oops")
-	for _, want := range []BootReply{{Kind: 'U'}, {Kind: 'P', Pid: 4242}, {Kind: 'E'}} {
+	for _, want := range []BootReply{{Kind: 'U'}, {Kind: Hello}, {Kind: 'P', Pid: 4242}, {Kind: 'E'}} {
 		got, err := ReadBootReply(&buf)
 		if err != nil || got.Kind != want.Kind || got.Pid != want.Pid {
 			t.Fatalf("got %+v, %v; want %+v", got, err, want)

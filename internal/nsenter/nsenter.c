@@ -331,9 +331,12 @@ __attribute__((constructor)) static void ocikit_nsenter(void)
 	if (pid == 0)
 		return; // the init: on into the Go runtime
 
-	char c = 'P';
+	// One write: the init, now running, sends its hello on the same
+	// socket, and a stream socket keeps each write whole but not two.
 	int32_t v = pid;
-	if (write_full(sock, &c, 1) < 0 || write_full(sock, &v, sizeof(v)) < 0) {
+	char pmsg[1 + sizeof(v)] = {'P'};
+	memcpy(pmsg + 1, &v, sizeof(v));
+	if (write_full(sock, pmsg, sizeof(pmsg)) < 0) {
 		kill(pid, SIGKILL);
 		_exit(1);
 	}

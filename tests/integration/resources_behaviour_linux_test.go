@@ -150,3 +150,30 @@ func TestPidsLimitSmall(t *testing.T) {
 		})
 	}
 }
+
+// TestExecAtPidsLimit execs into a container whose pids limit is already
+// reached (limit 1, its init running): the exec'd process starts outside
+// and is moved in once it has its threads, which the limit does not
+// refuse, so it runs, in the container's cgroups in every hierarchy, and
+// cannot fork there. Started inside, it would need about five pids free.
+func TestExecAtPidsLimit(t *testing.T) {
+	t.Parallel()
+	r := newRT(t)
+	b := r.bundle("sleep", "1000")
+	limit := int64(1)
+	ensureResources(b).Pids = &specs.LinuxPids{Limit: &limit}
+	id, st := r.started(b, "pids-exec")
+	defer r.remove(id)
+	c := containerCgroup(t, st.Pid, "pids")
+	if cur := c.file(t, "pids.current"); cur != "1" {
+		t.Fatalf("pids.current %s before the exec, want 1", cur)
+	}
+	// busybox sh gives up with status 2 when it cannot fork.
+	res := r.oci("oci-exec", id, "sh", "-c", "echo ran; /bin/true && echo forked")
+	if res.code != 2 || res.stdout != "ran\n" || !strings.Contains(res.stderr, "can't fork") {
+		t.Errorf("exec at the pids limit: %s; want the shell's exit 2, \"ran\" and a failed fork", res)
+	}
+	pidFile := filepath.Join(r.dir("pid"), "pid")
+	r.must("oci-exec", "--detach", "--pid-file", pidFile, id, "sleep", "999")
+	checkCgroups(t, "process exec'd at the pids limit", readPid(t, pidFile), id)
+}
