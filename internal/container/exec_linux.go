@@ -139,11 +139,11 @@ func Exec(o *ExecOptions) (code, pid int, err error) {
 	if err != nil {
 		return 0, 0, wrap(err)
 	}
-	if err := l.awaitUp(); err != nil {
-		p.kill()
-		return 0, 0, wrap(fmt.Errorf("wait for the process to start: %w", err))
-	}
 	if late {
+		if err := l.awaitUp(); err != nil {
+			p.kill()
+			return 0, 0, wrap(fmt.Errorf("wait for the process to start: %w", err))
+		}
 		if err := cg.Apply(p.pid); err != nil {
 			p.kill()
 			return 0, 0, wrap(err)
@@ -178,6 +178,12 @@ func Exec(o *ExecOptions) (code, pid int, err error) {
 	if err := json.NewEncoder(l.sock).Encode(&cfg); err != nil {
 		p.kill()
 		return 0, 0, wrap(fmt.Errorf("send config: %w", err))
+	}
+	// Read after the Config is sent where nothing waits for it: the
+	// process then never waits for this one to wake up.
+	if err := l.awaitUp(); err != nil {
+		p.kill()
+		return 0, 0, wrap(fmt.Errorf("wait for the process to start: %w", err))
 	}
 	// The process's end of the socket is close-on-exec: EOF with nothing
 	// said means the exec happened. A seccomp listener may come first.

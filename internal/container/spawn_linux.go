@@ -88,10 +88,6 @@ func spawn(r *spawnRequest) (*spawned, error) {
 			return nil, err
 		}
 	}
-	if err := l.awaitUp(); err != nil {
-		p.kill()
-		return nil, cerr.Op("wait for init", "", fmt.Errorf("init exited before it was ready: %w", err))
-	}
 	// Read through fdReader: a seccomp listener comes as a descriptor.
 	fdr := newFDReader(l.sock)
 	defer fdr.close()
@@ -99,6 +95,12 @@ func spawn(r *spawnRequest) (*spawned, error) {
 	if err := enc.Encode(&r.cfg); err != nil {
 		p.kill()
 		return nil, cerr.Op("send config to init", "", err)
+	}
+	// The hello comes before any reply: read after the Config is sent,
+	// so the init never waits for this process to wake up.
+	if err := l.awaitUp(); err != nil {
+		p.kill()
+		return nil, cerr.Op("wait for init", "", fmt.Errorf("init exited before it was ready: %w", err))
 	}
 	log := logOr(r.opts.Log)
 	for {
