@@ -70,6 +70,9 @@ func Exec(o *ExecOptions) (code, pid int, err error) {
 	if err != nil {
 		return 0, 0, wrap(err)
 	}
+	if cg, err = cg.ForExec(rec.Pid); err != nil {
+		return 0, 0, wrap(err)
+	}
 
 	l, err := newLauncher(o.PreserveFDs)
 	if err != nil {

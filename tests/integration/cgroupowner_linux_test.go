@@ -113,3 +113,53 @@ func ownerOf(t *testing.T, p string) int {
 	}
 	return int(fi.Sys().(*syscall.Stat_t).Uid)
 }
+
+// TestExecIntoDelegatedTree: once a container given its cgroup has moved
+// its init into a sub-cgroup and enabled a controller for its children,
+// as systemd does at boot, the kernel takes no process into the
+// container's cgroup itself (EBUSY). oci-exec then puts its process in
+// the init's cgroup, as runc and crun do.
+func TestExecIntoDelegatedTree(t *testing.T) {
+	if !pureV2Host() {
+		t.Skip("cgroup delegation is for a pure cgroup v2 host (make vm-test runs this)")
+	}
+	t.Parallel()
+	const hostID = 100000
+	r := newRT(t)
+	r.traversable()
+	b := r.bundle("sleep", "1000")
+	chownTree(t, b.rootfs, hostID, hostID)
+	b.spec.Linux.Namespaces = append(b.spec.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
+	b.spec.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: hostID, Size: 65536}}
+	b.spec.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: hostID, Size: 65536}}
+	for i, m := range b.spec.Mounts {
+		if m.Destination == "/sys/fs/cgroup" {
+			b.spec.Mounts[i].Options = slices.DeleteFunc(slices.Clone(m.Options), func(o string) bool { return o == "ro" })
+		}
+	}
+	id := r.id("cgtree")
+	st := r.create(b, id)
+	r.must("oci-start", id)
+	r.must("oci-exec", id, "sh", "-c", `set -e
+mkdir /sys/fs/cgroup/init.scope
+echo 1 > /sys/fs/cgroup/init.scope/cgroup.procs
+echo $$ > /sys/fs/cgroup/init.scope/cgroup.procs
+echo +pids > /sys/fs/cgroup/cgroup.subtree_control`)
+	cg, ok := findContainerCgroup(t, st.Pid, "")
+	if !ok {
+		t.Fatal("no cgroup v2 line for the container's init")
+	}
+	if !strings.HasSuffix(cg.dir, "/init.scope") {
+		t.Fatalf("the init is in %s, not the init.scope it moved to", cg.dir)
+	}
+	out := r.must("oci-exec", id, "grep", "^0::", "/proc/self/cgroup")
+	if strings.TrimSpace(out) != "0::/init.scope" {
+		t.Errorf("the exec'd process is in %q, want the init's 0::/init.scope", out)
+	}
+	r.must("oci-kill", id, "KILL")
+	r.waitStatus(id, "stopped")
+	r.must("oci-delete", id)
+	if _, err := os.Stat(filepath.Dir(cg.dir)); err == nil {
+		t.Errorf("%s is left after delete", filepath.Dir(cg.dir))
+	}
+}
