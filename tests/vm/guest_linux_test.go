@@ -81,6 +81,14 @@ func TestGuest(t *testing.T) {
 		t.Logf("the guest boots without a host file: %s; the tests needing it skip there", s)
 	}
 	hostFiles = append(hostFiles, dataFiles...)
+	// A root filesystem with systemd, for TestSystemdBoot, which skips
+	// without one (stage2 names it to the tests when it is there).
+	if tar := os.Getenv("OCIKIT_VM_SYSTEMD_ROOTFS"); tar != "" {
+		if fi, err := os.Stat(tar); err != nil || !fi.Mode().IsRegular() {
+			t.Fatalf("OCIKIT_VM_SYSTEMD_ROOTFS=%q: a tar archive is needed (%v)", tar, err)
+		}
+		hostFiles = append(hostFiles, payloadFile{name: guestSystemdRootfs, src: tar, mode: 0o644})
+	}
 
 	dir := t.TempDir()
 	testBin := filepath.Join(dir, "integration.test")

@@ -41,6 +41,9 @@ type guestSpec struct {
 // busybox's applet for a reason that is the harness's.
 var leftOutApplets = []string{"setpriv", "script"}
 
+// guestSystemdRootfs is where the guest holds OCIKIT_VM_SYSTEMD_ROOTFS.
+const guestSystemdRootfs = "ocikit/systemd-rootfs.tar"
+
 // stage1 runs first, on the kernel's initramfs root. That root is the
 // mount namespace's absolute root, which pivot_root(2) cannot move, and
 // every container pivots into its rootfs; so init copies itself onto a
@@ -105,6 +108,7 @@ echo "vm: modules: $(cut -d' ' -f1 /proc/modules | tr '\n' ' ')"
 echo "vm: LSMs: $(cat /sys/kernel/security/lsm 2>&1)"
 # criu's own verdict on this kernel, for the checkpoint tests' log.
 if command -v criu >/dev/null; then criu check 2>&1 | sed 's/^/vm: criu check: /'; fi
+if [ -e /%[5]s ]; then export OCIKIT_SYSTEMD_ROOTFS=/%[5]s; fi
 cd /tmp
 OCIKIT_BIN=/ocikit/bin /ocikit/integration.test -test.v -test.timeout=%[2]s %[3]s </dev/null 2>&1
 status=$?
@@ -206,7 +210,7 @@ func buildInitramfs(path string, g guestSpec) (err error) {
 		data string
 	}{
 		{"init", 0o755, stage1},
-		{"ocikit/guest.sh", 0o755, fmt.Sprintf(stage2Template, g.bootMarker, g.timeout, shellWords(g.testFlags), g.marker)},
+		{"ocikit/guest.sh", 0o755, fmt.Sprintf(stage2Template, g.bootMarker, g.timeout, shellWords(g.testFlags), g.marker, guestSystemdRootfs)},
 		{"etc/passwd", 0o644, "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n"},
 		{"etc/group", 0o644, "root:x:0:\nnogroup:x:65534:\n"},
 		// Empty, as on a host where no user has subordinate ids yet:
