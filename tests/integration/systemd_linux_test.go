@@ -40,7 +40,8 @@ func TestSystemdBoot(t *testing.T) {
 	if src == "" {
 		t.Skipf("set %s to a root filesystem with systemd, a tar archive or a directory (make vm-test VM_SYSTEMD_ROOTFS=FILE.tar)", systemdRootfsEnv)
 	}
-	t.Parallel()
+	// Not in parallel: the boot takes about 5 s in the guest alone, and
+	// the other tests' load would only stretch it.
 	const hostID = 100000
 	r := newRT(t)
 	r.traversable()
@@ -100,7 +101,12 @@ func TestSystemdBoot(t *testing.T) {
 	}
 	if state != "running" && state != "degraded" {
 		console, _ := readOutput(out)
-		t.Fatalf("systemd is %q after %v (systemctl: %s); its console:\n%s", state, time.Since(start).Round(time.Second), last, console)
+		jobs := r.oci("oci-exec", id, "systemctl", "list-jobs", "--no-pager")
+		units := r.oci("oci-exec", id, "systemctl", "list-units", "--no-pager", "--state=activating,failed")
+		journal := r.oci("oci-exec", id, "journalctl", "--no-pager", "-n", "60")
+		defer t.Logf("journal:\n%s%s", journal.stdout, journal.stderr)
+		t.Fatalf("systemd is %q after %v (systemctl: %s); its console:\n%s\njobs:\n%s%s\nunits:\n%s%s", state, time.Since(start).Round(time.Second), last, console,
+			jobs.stdout, jobs.stderr, units.stdout, units.stderr)
 	}
 	t.Logf("systemd %s after %v", state, time.Since(start).Round(time.Second))
 	if state == "degraded" {

@@ -14,6 +14,9 @@ suite=${SUITE:-bookworm}
 mirror=${MIRROR:-http://deb.debian.org/debian}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir" "$dir.log"' EXIT
+# The archive's "." is the container's "/": mktemp's 0700 would shut out
+# every user but root (dbus-daemon's messagebus, for one).
+chmod 0755 "$dir"
 if ! debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus "$suite" "$dir" "$mirror" >"$dir.log" 2>&1; then
 	echo "systemd-rootfs.sh: debootstrap $suite $mirror failed:" >&2
 	tail -n 20 "$dir.log" >&2
