@@ -97,8 +97,9 @@ for m in /ocikit/modules/*.ko; do
 done
 # Kernel messages (an OOM kill, say) would otherwise land in the middle
 # of a test's result line on the shared console; dmesg is printed after
-# a failed run instead.
-echo 1 > /proc/sys/kernel/printk
+# a failed run instead. Errors and worse still reach the console (a
+# stall or hung-task report is the only trace a frozen guest leaves).
+echo 4 > /proc/sys/kernel/printk
 echo "%[1]s $(cut -d' ' -f1 /proc/uptime)"
 for c in $(cat /sys/fs/cgroup/cgroup.controllers); do
 	echo "+$c" > /sys/fs/cgroup/cgroup.subtree_control || echo "vm: cannot enable the $c controller"
