@@ -22,7 +22,7 @@ import (
 // the spec says delegation is unsafe.
 func TestCgroupOwnership(t *testing.T) {
 	t.Parallel()
-	const hostID = 100000
+	const hostID = delegateHostID
 	delegated := pureV2Host()
 	ro := func(b *bundle) {
 		for i, m := range b.spec.Mounts {
@@ -49,17 +49,8 @@ func TestCgroupOwnership(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			r := newRT(t)
-			r.traversable()
 			b := r.bundle("sleep", "1000")
-			chownTree(t, b.rootfs, hostID, hostID)
-			b.spec.Linux.Namespaces = append(b.spec.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
-			b.spec.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: hostID, Size: 65536}}
-			b.spec.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: hostID, Size: 65536}}
-			for i, m := range b.spec.Mounts {
-				if m.Destination == "/sys/fs/cgroup" {
-					b.spec.Mounts[i].Options = slices.DeleteFunc(slices.Clone(m.Options), func(o string) bool { return o == "ro" })
-				}
-			}
+			delegable(t, r, b)
 			c.edit(b)
 			id := r.id("cgowner")
 			st := r.create(b, id)
@@ -105,6 +96,34 @@ func TestCgroupOwnership(t *testing.T) {
 	}
 }
 
+// delegateHostID is the host uid and gid of the root of the containers
+// that delegable makes.
+const delegateHostID = 100000
+
+// delegable makes b a container the runtime gives its cgroup to: a user
+// namespace whose root is host id delegateHostID (the rootfs, a
+// busybox one, given to it, and the bundle made reachable), a cgroup
+// namespace (the default) and cgroupfs mounted read-write.
+func delegable(t *testing.T, r *rt, b *bundle) {
+	t.Helper()
+	r.traversable()
+	chownTree(t, b.rootfs, delegateHostID, delegateHostID)
+	userNSRW(b)
+}
+
+// userNSRW adds the user namespace of delegable, and makes its cgroupfs
+// mount read-write, without touching the rootfs.
+func userNSRW(b *bundle) {
+	b.spec.Linux.Namespaces = append(b.spec.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
+	b.spec.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: delegateHostID, Size: 65536}}
+	b.spec.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: delegateHostID, Size: 65536}}
+	for i, m := range b.spec.Mounts {
+		if m.Destination == "/sys/fs/cgroup" {
+			b.spec.Mounts[i].Options = slices.DeleteFunc(slices.Clone(m.Options), func(o string) bool { return o == "ro" })
+		}
+	}
+}
+
 func ownerOf(t *testing.T, p string) int {
 	t.Helper()
 	fi, err := os.Lstat(p)
@@ -124,19 +143,9 @@ func TestExecIntoDelegatedTree(t *testing.T) {
 		t.Skip("cgroup delegation is for a pure cgroup v2 host (make vm-test runs this)")
 	}
 	t.Parallel()
-	const hostID = 100000
 	r := newRT(t)
-	r.traversable()
 	b := r.bundle("sleep", "1000")
-	chownTree(t, b.rootfs, hostID, hostID)
-	b.spec.Linux.Namespaces = append(b.spec.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
-	b.spec.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: hostID, Size: 65536}}
-	b.spec.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: hostID, Size: 65536}}
-	for i, m := range b.spec.Mounts {
-		if m.Destination == "/sys/fs/cgroup" {
-			b.spec.Mounts[i].Options = slices.DeleteFunc(slices.Clone(m.Options), func(o string) bool { return o == "ro" })
-		}
-	}
+	delegable(t, r, b)
 	id := r.id("cgtree")
 	st := r.create(b, id)
 	r.must("oci-start", id)

@@ -42,14 +42,13 @@ func TestSystemdBoot(t *testing.T) {
 	}
 	// Not in parallel: the boot takes about 5 s in the guest alone, and
 	// the other tests' load would only stretch it.
-	const hostID = 100000
 	r := newRT(t)
 	r.traversable()
 	b := r.bundle("/sbin/init")
 	if err := os.RemoveAll(b.rootfs); err != nil {
 		t.Fatal(err)
 	}
-	unpackShifted(t, src, b.rootfs, hostID)
+	unpackShifted(t, src, b.rootfs, delegateHostID)
 
 	all := caps.Names()
 	b.spec.Process.Capabilities = &specs.LinuxCapabilities{Bounding: all, Effective: all, Permitted: all}
@@ -57,17 +56,7 @@ func TestSystemdBoot(t *testing.T) {
 	b.spec.Process.Env = append(b.spec.Process.Env, "container=ocikit")
 	b.spec.Root.Readonly = false
 	b.spec.Linux.MaskedPaths, b.spec.Linux.ReadonlyPaths = nil, nil
-	b.spec.Linux.Namespaces = append(b.spec.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
-	b.spec.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: hostID, Size: 65536}}
-	b.spec.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: hostID, Size: 65536}}
-	for i, m := range b.spec.Mounts {
-		switch m.Destination {
-		case "/sys/fs/cgroup":
-			b.spec.Mounts[i].Options = []string{"nosuid", "noexec", "nodev", "rw"}
-		case "/sys":
-			b.spec.Mounts[i].Options = []string{"nosuid", "noexec", "nodev", "ro"}
-		}
-	}
+	userNSRW(b)
 	b.spec.Mounts = append(b.spec.Mounts,
 		specs.Mount{Destination: "/run", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "nodev", "mode=755"}},
 		specs.Mount{Destination: "/tmp", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "nodev", "mode=1777"}})
