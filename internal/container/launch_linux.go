@@ -120,9 +120,11 @@ func (l *launcher) launch(r *launchRequest) (*launched, error) {
 	if err != nil {
 		self = "/proc/self/exe"
 	}
-	join := r.cg.OpenSelfJoin()
+	var join *cgroups.SelfJoin
 	if r.lateCgroup {
 		join = r.cg.NoSelfJoin()
+	} else {
+		join = r.cg.OpenSelfJoin()
 	}
 	defer join.Close()
 	for _, f := range join.Tasks {
