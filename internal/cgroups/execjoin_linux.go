@@ -1,12 +1,9 @@
 package cgroups
 
 import (
-	"bytes"
 	"fmt"
 	"maps"
 	"strconv"
-
-	"github.com/ocikit/ocikit/internal/fsutil"
 )
 
 // ForExec returns the Manager whose cgroups a process exec'd into the
@@ -46,14 +43,9 @@ func (m *Manager) ForExec(initPid int) (*Manager, error) {
 
 // procCgroupDir is the host directory of process pid's cgroup v2.
 func procCgroupDir(pid int) (string, error) {
-	p := "/proc/" + strconv.Itoa(pid) + "/cgroup"
-	b, err := fsutil.ReadFile(p)
+	ms, err := procCgroups(strconv.Itoa(pid))
 	if err != nil {
-		return "", fmt.Errorf("read %q: %w", p, bare(err))
-	}
-	ms, err := parseProcCgroup(bytes.NewReader(b))
-	if err != nil {
-		return "", fmt.Errorf("read %q: %w", p, err)
+		return "", fmt.Errorf("read the cgroup of process %d: %w", pid, err)
 	}
 	hs, err := Hierarchies()
 	if err != nil {
@@ -67,5 +59,5 @@ func procCgroupDir(pid int) (string, error) {
 			return hostDir(h, mb.path)
 		}
 	}
-	return "", fmt.Errorf("read %q: no cgroup v2 line", p)
+	return "", fmt.Errorf("read the cgroup of process %d: no cgroup v2 line in /proc/%d/cgroup", pid, pid)
 }

@@ -21,14 +21,23 @@ type membership struct {
 
 // ownCgroups reads the caller's cgroups from /proc/self/cgroup.
 func ownCgroups() ([]membership, error) {
-	const path = "/proc/self/cgroup"
-	b, err := fsutil.ReadFile(path) // on a bare descriptor: see readFile
+	ms, err := procCgroups("self")
 	if err != nil {
 		return nil, fmt.Errorf("read own cgroups: %w", err)
 	}
+	return ms, nil
+}
+
+// procCgroups reads /proc/<pid>/cgroup; pid may be "self".
+func procCgroups(pid string) ([]membership, error) {
+	path := "/proc/" + pid + "/cgroup"
+	b, err := fsutil.ReadFile(path) // on a bare descriptor: see readFile
+	if err != nil {
+		return nil, err
+	}
 	ms, err := parseProcCgroup(bytes.NewReader(b))
 	if err != nil {
-		return nil, fmt.Errorf("read own cgroups: %q: %w", path, err)
+		return nil, fmt.Errorf("%q: %w", path, err)
 	}
 	return ms, nil
 }
