@@ -69,13 +69,21 @@ func TestLoadHelper(t *testing.T) {
 	os.Exit(0)
 }
 
-func TestLoad(t *testing.T) {
-	cmd := exec.Command(os.Args[0], "-test.run=^TestLoadHelper$")
-	cmd.Env = append(os.Environ(), helperEnv+"=1")
+// runHelper runs this test binary again for the helper test name, with
+// helperEnv set to value, and returns what it printed; its failure fails t.
+func runHelper(t *testing.T, name, value string) []byte {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+name+"$")
+	cmd.Env = append(os.Environ(), helperEnv+"="+value)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("helper: %v: %s", err, out)
 	}
+	return out
+}
+
+func TestLoad(t *testing.T) {
+	out := runHelper(t, "TestLoadHelper", "1")
 	want := fmt.Sprintf("mount=%d future=%d getpid=0\n", unix.EPERM, unix.ENOSYS)
 	if string(out) != want {
 		t.Errorf("helper said %q, want %q", out, want)
@@ -140,12 +148,7 @@ func TestLoadListenerHelper(t *testing.T) {
 }
 
 func TestLoadListener(t *testing.T) {
-	cmd := exec.Command(os.Args[0], "-test.run=^TestLoadListenerHelper$")
-	cmd.Env = append(os.Environ(), helperEnv+"=listener")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("helper: %v: %s", err, out)
-	}
+	out := runHelper(t, "TestLoadListenerHelper", "listener")
 	// WAIT_KILLABLE_RECV is passed on where the kernel has it (5.19+).
 	flags := 0
 	if slices.Contains(seccomp.SupportedFlags(), seccomp.FlagWaitKillableRecv) {
